@@ -1,0 +1,61 @@
+/**
+ * Decoding binary buffers that arrive from the kernel.
+ *
+ * Buffers come as DataView (ipywidgets), ArrayBuffer or a typed-array view; a
+ * view may start anywhere inside a larger message buffer, so byteOffset is
+ * always honoured, and a misaligned view is copied (typed arrays need their
+ * offset to be a multiple of the element size).
+ */
+
+export type BufferLike = DataView | ArrayBuffer | ArrayBufferView;
+export type Dtype = "float32" | "float64";
+export type NumArray = Float32Array | Float64Array;
+
+function parts(b: BufferLike): [ArrayBuffer, number, number] {
+  if (b instanceof ArrayBuffer) return [b, 0, b.byteLength];
+  return [b.buffer as ArrayBuffer, b.byteOffset, b.byteLength];
+}
+
+/** View (or aligned copy) of a buffer as a typed array of the given dtype. */
+export function asTyped(b: BufferLike, dtype: Dtype): NumArray {
+  const [buf, off, len] = parts(b);
+  const Ctor = dtype === "float64" ? Float64Array : Float32Array;
+  const size = Ctor.BYTES_PER_ELEMENT;
+  if (len % size !== 0) {
+    throw new Error(`buffer of ${len} bytes is not a whole number of ${dtype} values`);
+  }
+  if (off % size === 0) return new Ctor(buf, off, len / size);
+  // Misaligned: copy the bytes into a fresh, aligned buffer.
+  const copy = new Uint8Array(len);
+  copy.set(new Uint8Array(buf, off, len));
+  return new Ctor(copy.buffer, 0, len / size);
+}
+
+/** A buffer as a float64 array (times travel as float64). */
+export function asFloat64(b: BufferLike): Float64Array {
+  return asTyped(b, "float64") as Float64Array;
+}
+
+/** The bytes of a buffer as a Uint8Array view (no copy). */
+export function asBytes(b: BufferLike): Uint8Array {
+  const [buf, off, len] = parts(b);
+  return new Uint8Array(buf, off, len);
+}
+
+/**
+ * uPlot draws a gap only at `null`; NaN would be joined over. Return the array
+ * itself when it has no NaN, else a plain array with null at every NaN.
+ */
+export function withGaps(a: NumArray): NumArray | (number | null)[] {
+  let hasNaN = false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== a[i]) {
+      hasNaN = true;
+      break;
+    }
+  }
+  if (!hasNaN) return a;
+  const out: (number | null)[] = new Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i] !== a[i] ? null : a[i];
+  return out;
+}

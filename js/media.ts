@@ -1,0 +1,123 @@
+/**
+ * Media sources and the media element.
+ *
+ * URLs pass a scheme allowlist (http, https, and the blob: URLs this code
+ * makes itself); nothing from the data or a file name is ever parsed as HTML.
+ * A local file is played through Jupyter's /files/ handler when it lies under
+ * the server's root (HTTP Range requests, so seeking works and nothing passes
+ * through the kernel); otherwise its bytes are fetched from the kernel in
+ * chunks and played from a blob: URL.
+ */
+
+export interface MediaInfo {
+  kind: "video" | "audio";
+  source: "url" | "file" | "bytes";
+  mime: string;
+  name: string;
+  size: number;
+  url?: string;
+  path?: string;
+  home?: string;
+  cwd?: string;
+}
+
+export const ALLOWED_SCHEMES = ["http:", "https:", "blob:"];
+
+/** Bytes asked of the kernel per media chunk message. */
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Resolve `url` against `base` and return it if its scheme is allowed, else null. */
+export function safeUrl(url: string, base: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url, base);
+  } catch {
+    return null;
+  }
+  return ALLOWED_SCHEMES.includes(u.protocol) ? u.href : null;
+}
+
+/** The part of JupyterLab's / Notebook 7's page config this code needs, if present. */
+export interface PageConfig {
+  baseUrl?: string;
+  serverRoot?: string;
+}
+
+export function readPageConfig(doc: Document): PageConfig | null {
+  const node = doc.getElementById("jupyter-config-data");
+  if (!node?.textContent) return null;
+  try {
+    const cfg = JSON.parse(node.textContent) as Record<string, unknown>;
+    return {
+      baseUrl: typeof cfg.baseUrl === "string" ? cfg.baseUrl : undefined,
+      serverRoot: typeof cfg.serverRoot === "string" ? cfg.serverRoot : undefined,
+    };
+  } catch {
+    return null;
+  }
+}
+
+function normalize(p: string): string {
+  const parts: string[] = [];
+  for (const seg of p.replace(/\\/g, "/").split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") parts.pop();
+    else parts.push(seg);
+  }
+  return "/" + parts.join("/");
+}
+
+/**
+ * The /files/ URL of local file `path` when it lies under `serverRoot`, else
+ * null. `home` expands a "~" in the root (Jupyter may abbreviate it).
+ */
+export function filesUrl(path: string, serverRoot: string, home: string, baseUrl: string): string | null {
+  let root = serverRoot;
+  if (root === "~" || root.startsWith("~/")) root = home + root.slice(1);
+  const r = normalize(root);
+  const p = normalize(path);
+  const prefix = r === "/" ? "/" : r + "/";
+  if (!p.startsWith(prefix)) return null;
+  const rel = p.slice(prefix.length);
+  const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
+  return base + "files/" + rel.split("/").map(encodeURIComponent).join("/");
+}
+
+/** True when `url` answers a one-byte Range request (so the browser can seek it). */
+export async function probe(url: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    const res = await fetch(url, { headers: { Range: "bytes=0-0" }, credentials: "same-origin", signal });
+    await res.body?.cancel();
+    return res.status === 206 || res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** A readable sentence about a media element error, naming the file (shown as text only). */
+export function describeMediaError(info: MediaInfo, code: number | undefined): string {
+  const what = info.mime ? `${info.name} (${info.mime})` : info.name;
+  const reason =
+    code === 4
+      ? "the browser cannot play this format or codec"
+      : code === 2
+        ? "a network error interrupted loading"
+        : code === 3
+          ? "the file could not be decoded"
+          : "loading failed";
+  return (
+    `Cannot play ${what}: ${reason}. Browsers play H.264/AAC MP4, WebM (VP8/VP9/AV1), ` +
+    "MP3, WAV, OGG and FLAC. Re-encode with: ffmpeg -i INPUT -c:v libx264 -pix_fmt yuv420p " +
+    "-c:a aac OUTPUT.mp4"
+  );
+}
+
+/** Create the <video> or <audio> element for `info`. */
+export function createMediaElement(info: MediaInfo): HTMLMediaElement {
+  const el = document.createElement(info.kind === "audio" ? "audio" : "video");
+  el.controls = true;
+  el.preload = "auto";
+  el.dataset.part = "media";
+  if (el instanceof HTMLVideoElement) el.playsInline = true;
+  return el;
+}

@@ -1,0 +1,141 @@
+/**
+ * Per-model state, shared by every view of one widget: the overview, the
+ * cache of detail chunks, the request channel to the kernel and the blob URL
+ * of media streamed through the kernel.
+ */
+
+import type { AnyModel } from "@anywidget/types";
+import { asBytes, asFloat64, asTyped, type BufferLike, type Dtype } from "./buffers";
+import { ChunkCache, windowRequest, type Chunk, type WindowRequest } from "./detail";
+import { CHUNK_BYTES, type MediaInfo } from "./media";
+import { LatestOnly, RequestChannel } from "./requests";
+
+interface OverviewTrait {
+  x?: DataView;
+  ys?: DataView[];
+  dtypes?: Dtype[];
+  bucket?: number;
+}
+
+/** Decode a packed window (x, then one buffer per channel) into a Chunk. */
+export function decodeChunk(lo: number, hi: number, bucket: number, dtypes: Dtype[], x: BufferLike, ys: BufferLike[]): Chunk {
+  if (ys.length !== dtypes.length) throw new Error(`expected ${dtypes.length} channel buffers, got ${ys.length}`);
+  return { lo, hi, bucket, x: asFloat64(x), ys: ys.map((b, i) => asTyped(b, dtypes[i])) };
+}
+
+/** A window a view wants, and the padded request that would serve it. */
+interface DetailJob {
+  req: WindowRequest;
+  lo: number;
+  hi: number;
+  px: number;
+}
+
+export class ModelState {
+  readonly channel: RequestChannel;
+  readonly cache = new ChunkCache(8);
+  overview: Chunk | null = null;
+  /** Views to tell when a new detail chunk arrived. */
+  readonly listeners = new Set<() => void>();
+  /** Views to tell how far a kernel media stream got (0..1). */
+  readonly progress = new Set<(f: number) => void>();
+  private readonly fetcher: LatestOnly<DetailJob>;
+  private blob: { key: string; promise: Promise<string>; url?: string } | null = null;
+  /** Requests sent to the kernel for detail (diagnostics and benchmarks). */
+  detailRequests = 0;
+  lastError: string | null = null;
+
+  constructor(private model: AnyModel) {
+    this.channel = new RequestChannel((msg) => model.send(msg));
+    this.fetcher = new LatestOnly((req) => this.fetch(req));
+    this.loadOverview();
+  }
+
+  /** Route a custom message from the kernel. */
+  onMessage = (msg: Record<string, unknown>, buffers: BufferLike[]): void => {
+    this.channel.receive(msg, buffers ?? []);
+  };
+
+  onOverview = (): void => {
+    this.cache.clear();
+    this.loadOverview();
+    for (const fn of this.listeners) fn();
+  };
+
+  private loadOverview(): void {
+    const ov = this.model.get("_overview") as OverviewTrait;
+    const meta = this.model.get("_meta") as { span?: number };
+    if (!ov?.x || !ov.ys || !ov.dtypes) {
+      this.overview = null;
+      return;
+    }
+    this.overview = decodeChunk(0, meta?.span ?? 0, ov.bucket ?? 1, ov.dtypes, ov.x, ov.ys);
+  }
+
+  /** Ask for detail of window [lo, hi] drawn `px` pixels wide, unless the cache has it. */
+  want(lo: number, hi: number, px: number): void {
+    if (this.cache.find(lo, hi, px)) return;
+    const span = (this.model.get("_meta") as { span: number }).span;
+    const ov = this.overview;
+    // A window the overview already shows raw needs nothing finer.
+    if (ov && ov.bucket <= 1) return;
+    this.fetcher.push({ req: windowRequest(lo, hi, span, px), lo, hi, px });
+  }
+
+  private async fetch({ req, lo, hi, px }: DetailJob): Promise<void> {
+    // An earlier reply may already cover this window: then the kernel is not asked.
+    if (this.cache.find(lo, hi, px)) return;
+    this.detailRequests++;
+    try {
+      const { msg, buffers } = await this.channel.request("detail", { lo: req.lo, hi: req.hi, buckets: req.buckets });
+      const chunk = decodeChunk(req.lo, req.hi, Number(msg.bucket), msg.dtypes as Dtype[], buffers[0], buffers.slice(1));
+      this.cache.add(chunk);
+      this.lastError = null;
+      for (const fn of this.listeners) fn();
+    } catch (err) {
+      this.lastError = String(err);
+    }
+  }
+
+  /** Number of detail requests waiting for the kernel (never more than one). */
+  get inFlight(): number {
+    return this.channel.inFlight;
+  }
+
+  /** A blob: URL of media streamed from the kernel in chunks; shared by all views. */
+  mediaBlobUrl(info: MediaInfo): Promise<string> {
+    const key = JSON.stringify([info.source, info.path ?? info.name, info.size]);
+    if (this.blob?.key === key) return this.blob.promise;
+    this.revokeBlob();
+    const entry: { key: string; promise: Promise<string>; url?: string } = { key, promise: Promise.resolve("") };
+    entry.promise = (async () => {
+      const parts: Uint8Array[] = [];
+      let offset = 0;
+      while (offset < info.size) {
+        const { buffers } = await this.channel.request("media-chunk", { offset, length: CHUNK_BYTES }, 60000);
+        const bytes = asBytes(buffers[0]);
+        if (bytes.length === 0) throw new Error(`media ${info.name} ended at byte ${offset} of ${info.size}`);
+        parts.push(bytes.slice());
+        offset += bytes.length;
+        for (const fn of this.progress) fn(offset / info.size);
+      }
+      const url = URL.createObjectURL(new Blob(parts as BlobPart[], { type: info.mime || "" }));
+      entry.url = url;
+      return url;
+    })();
+    this.blob = entry;
+    return entry.promise;
+  }
+
+  private revokeBlob(): void {
+    if (this.blob?.url) URL.revokeObjectURL(this.blob.url);
+    this.blob = null;
+  }
+
+  dispose(): void {
+    this.channel.close();
+    this.revokeBlob();
+    this.listeners.clear();
+    this.progress.clear();
+  }
+}

@@ -1,0 +1,616 @@
+/**
+ * One view of the widget: media element, detail chart, overview strip with
+ * its range, playheads; kept in step with the model and with each other.
+ *
+ * Every DOM listener is registered with this view's AbortSignal and every
+ * model listener is removed with its own callback in destroy(), so the same
+ * widget can be shown twice and each view cleans up exactly its own.
+ */
+
+import type { AnyModel } from "@anywidget/types";
+import type uPlot from "uplot";
+import { withGaps } from "./buffers";
+import { makeChart, type Data } from "./chart";
+import type { Chunk } from "./detail";
+import {
+  createMediaElement,
+  describeMediaError,
+  filesUrl,
+  probe,
+  readPageConfig,
+  safeUrl,
+  type MediaInfo,
+} from "./media";
+import { jumpTo, moveBy, resizeEdge, zoomAround, type Sel } from "./range";
+import { Seeker } from "./seeker";
+import type { ModelState } from "./state";
+import { onThemeChange, readTheme, type Theme } from "./theme";
+import type { TimeMeta } from "./timefmt";
+import { toData, toMedia, type TimeMap } from "./timemap";
+
+interface Meta extends TimeMeta {
+  n: number;
+  span: number;
+  channels: string[];
+  time_name: string;
+}
+
+const OVERVIEW_HEIGHT = 72;
+/** Save the selection to the kernel at most this often while dragging (ms). */
+const SAVE_INTERVAL_MS = 100;
+/** Report media_time to the kernel at most this often (ms). */
+const MEDIA_TIME_INTERVAL_MS = 250;
+
+function div(part: string | null, cls: string, parent?: HTMLElement): HTMLDivElement {
+  const d = document.createElement("div");
+  if (part) d.dataset.part = part;
+  d.className = cls;
+  parent?.appendChild(d);
+  return d;
+}
+
+function near(a: number, b: number, eps = 1e-9): boolean {
+  return Math.abs(a - b) <= eps * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+export class View {
+  private readonly ac = new AbortController();
+  private readonly root: HTMLDivElement;
+  private readonly mediaBox: HTMLDivElement;
+  private readonly detailBox: HTMLDivElement;
+  private readonly overviewBox: HTMLDivElement;
+  private readonly statusLine: HTMLDivElement;
+  private readonly rangeEl: HTMLDivElement;
+  private readonly playhead: HTMLDivElement;
+  private readonly overviewPlayhead: HTMLDivElement;
+  private errorBox: HTMLDivElement | null = null;
+  private detail: uPlot | null = null;
+  private overview: uPlot | null = null;
+  private detailChunk: Chunk | null = null;
+  private media: HTMLMediaElement | null = null;
+  private seeker: Seeker | null = null;
+  private mediaAc: AbortController | null = null;
+  private sel: Sel = [0, 0];
+  private dragging = false;
+  private theme: Theme;
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly modelHandlers: [string, () => void][] = [];
+  private lastSave = 0;
+  private saveTimer: ReturnType<typeof setTimeout> | null = null;
+  private recentSel: Sel[] = [];
+  private recentMediaTimes: number[] = [];
+  private lastMediaReport = 0;
+  private frameHandle: number | null = null;
+  private followNextSeek = false;
+
+  constructor(
+    private model: AnyModel,
+    private el: HTMLElement,
+    private st: ModelState,
+  ) {
+    this.root = div("root", "tsv-root", el);
+    this.root.tabIndex = 0;
+    this.mediaBox = div(null, "tsv-media", this.root);
+    this.detailBox = div("detail", "tsv-detail", this.root);
+    this.overviewBox = div("overview", "tsv-overview", this.root);
+    this.statusLine = div("status", "tsv-status", this.root);
+    this.rangeEl = div("range", "tsv-range", undefined);
+    div("range-start", "tsv-handle tsv-handle-start", this.rangeEl);
+    div("range-end", "tsv-handle tsv-handle-end", this.rangeEl);
+    this.playhead = div("playhead", "tsv-playhead", undefined);
+    this.overviewPlayhead = div("overview-playhead", "tsv-playhead tsv-overview-playhead", undefined);
+    this.theme = readTheme(this.root);
+
+    this.sel = this.modelSelection() ?? [0, 0];
+    this.buildCharts();
+    this.listen();
+    this.loadMedia();
+    this.applySelection(this.sel, "model");
+  }
+
+  // -- model access ----------------------------------------------------------------------
+
+  private meta(): Meta {
+    return this.model.get("_meta") as Meta;
+  }
+
+  private timemap(): TimeMap {
+    const offset = this.model.get("offset") as number | null;
+    return {
+      span: this.meta().span,
+      duration: (this.model.get("media_duration") as number | null) ?? null,
+      offset: offset ?? null,
+      rate: (this.model.get("rate") as number) ?? 1,
+    };
+  }
+
+  private modelSelection(): Sel | null {
+    const s = this.model.get("selection") as [number, number] | null;
+    return s && s.length === 2 ? [Number(s[0]), Number(s[1])] : null;
+  }
+
+  private syncMode(): string {
+    return this.model.get("sync") as string;
+  }
+
+  /** Smallest window width: a few samples, so the detail never zooms into nothing. */
+  private minWidth(): number {
+    const m = this.meta();
+    return m.n > 1 ? Math.max((m.span / (m.n - 1)) * 4, m.span * 1e-9) : 1e-6;
+  }
+
+  // -- charts ----------------------------------------------------------------------------
+
+  private width(): number {
+    const w = this.root.clientWidth || this.el.clientWidth;
+    return Math.max(200, w || 800);
+  }
+
+  private buildCharts(): void {
+    this.detail?.destroy();
+    this.overview?.destroy();
+    const meta = this.meta();
+    const theme = () => this.theme;
+    const empty: Data = [new Float64Array(0), ...meta.channels.map(() => new Float64Array(0))];
+    const width = this.width();
+    this.detail = makeChart(this.detailBox, { meta, channels: meta.channels, width, height: this.model.get("height") as number, detail: true, theme }, empty);
+    this.overview = makeChart(this.overviewBox, { meta, channels: meta.channels, width, height: OVERVIEW_HEIGHT, detail: false, theme }, this.chunkData(this.st.overview));
+    this.overview.setScale("x", { min: 0, max: meta.span || 1 });
+    this.overview.over.appendChild(this.rangeEl);
+    this.overview.over.appendChild(this.overviewPlayhead);
+    this.detail.over.appendChild(this.playhead);
+    this.detailChunk = null;
+    this.attachPointerHandlers();
+  }
+
+  private chunkData(c: Chunk | null): Data {
+    const meta = this.meta();
+    if (!c) return [new Float64Array(0), ...meta.channels.map(() => new Float64Array(0))];
+    return [c.x, ...c.ys.map(withGaps)] as Data;
+  }
+
+  /** Draw the detail window from the best data held: a cached chunk, else the overview. */
+  private drawDetail(): void {
+    if (!this.detail) return;
+    const [lo, hi] = this.sel;
+    const px = this.detail.over.clientWidth || this.width();
+    const chunk = this.st.cache.find(lo, hi, px) ?? this.st.overview;
+    if (chunk !== this.detailChunk) {
+      this.detailChunk = chunk;
+      this.detail.setData(this.chunkData(chunk), false);
+    }
+    const span = this.meta().span;
+    const max = hi > lo ? hi : lo + (span > 0 ? span * 1e-6 : 1e-6);
+    this.detail.setScale("x", { min: lo, max });
+    this.detailBox.dataset.source = chunk === this.st.overview ? "overview" : "detail";
+    this.st.want(lo, hi, px);
+  }
+
+  private onDetailArrived = (): void => {
+    this.drawDetail();
+  };
+
+  // -- selection --------------------------------------------------------------------------
+
+  /**
+   * Show window `sel` everywhere in this view. `origin` says who moved it: a
+   * local gesture or the model (seek the media when sync allows), or the media
+   * itself (never seek back: that would fight playback).
+   */
+  private applySelection(sel: Sel, origin: "local" | "model" | "media"): void {
+    this.sel = sel;
+    this.positionRange();
+    this.drawDetail();
+    const mode = this.syncMode();
+    if (origin !== "media" && mode !== "off" && this.media && this.model.get("media_duration") != null) {
+      this.seeker?.seek(Math.max(0, toMedia(sel[0], this.timemap())));
+    }
+    this.positionPlayheads();
+    this.updateStatus();
+  }
+
+  /** Store the window in the model; saved at most every SAVE_INTERVAL_MS, and at once when final. */
+  private commitSelection(final: boolean): void {
+    const sel: Sel = [this.sel[0], this.sel[1]];
+    this.model.set("selection", sel);
+    const now = performance.now();
+    const save = () => {
+      this.saveTimer = null;
+      this.lastSave = performance.now();
+      const cur = this.model.get("selection") as Sel;
+      this.recentSel = [...this.recentSel.slice(-7), [cur[0], cur[1]]];
+      this.model.save_changes();
+    };
+    if (final || now - this.lastSave >= SAVE_INTERVAL_MS) {
+      if (this.saveTimer) clearTimeout(this.saveTimer);
+      save();
+    } else if (!this.saveTimer) {
+      this.saveTimer = setTimeout(save, SAVE_INTERVAL_MS - (now - this.lastSave));
+    }
+  }
+
+  private onModelSelection = (): void => {
+    const s = this.modelSelection();
+    if (!s || this.dragging) return;
+    if (near(s[0], this.sel[0]) && near(s[1], this.sel[1])) return;
+    // The kernel echoes what this view sent; a stale echo must not pull the range back.
+    if (this.recentSel.some((r) => near(r[0], s[0], 1e-7) && near(r[1], s[1], 1e-7))) return;
+    this.applySelection(s, "model");
+  };
+
+  private positionRange(): void {
+    if (!this.overview) return;
+    const u = this.overview;
+    const left = u.valToPos(this.sel[0], "x");
+    const right = u.valToPos(this.sel[1], "x");
+    this.rangeEl.style.left = `${left}px`;
+    this.rangeEl.style.width = `${Math.max(right - left, 2)}px`;
+  }
+
+  // -- pointer interaction ------------------------------------------------------------------
+
+  private attachPointerHandlers(): void {
+    const signal = this.ac.signal;
+    const over = this.overview!.over;
+    over.addEventListener("pointerdown", (e) => this.onOverviewPointerDown(e, over), { signal });
+    const dover = this.detail!.over;
+    dover.addEventListener("wheel", (e) => this.onDetailWheel(e, dover), { signal, passive: false });
+  }
+
+  private onOverviewPointerDown(e: PointerEvent, over: HTMLElement): void {
+    if (e.button !== 0) return;
+    const u = this.overview!;
+    const span = this.meta().span;
+    const part = (e.target as HTMLElement).dataset?.part;
+    const x0 = e.clientX;
+    const rect = over.getBoundingClientRect();
+    const timeAt = (clientX: number) => u.posToVal(clientX - rect.left, "x");
+    let start: Sel = [this.sel[0], this.sel[1]];
+    let mode: "move" | "start" | "end" = "move";
+    if (part === "range-start") mode = "start";
+    else if (part === "range-end") mode = "end";
+    else if (part !== "range") {
+      // A click outside the range jumps it there; keep holding to drag on.
+      start = jumpTo(start, timeAt(e.clientX), span);
+      this.applySelection(start, "local");
+      this.commitSelection(false);
+    }
+    e.preventDefault();
+    over.setPointerCapture(e.pointerId);
+    this.dragging = true;
+    this.root.focus({ preventScroll: true });
+    const move = (ev: PointerEvent) => {
+      let next: Sel;
+      if (mode === "move") {
+        const dt = timeAt(ev.clientX) - timeAt(x0);
+        next = moveBy(start, dt, span);
+      } else {
+        next = resizeEdge(start, mode, timeAt(ev.clientX), span, this.minWidth());
+      }
+      this.applySelection(next, "local");
+      this.commitSelection(false);
+    };
+    const moveAc = new AbortController();
+    const end = () => {
+      moveAc.abort();
+      this.dragging = false;
+      this.commitSelection(true);
+    };
+    const opts = { signal: AbortSignal.any([this.ac.signal, moveAc.signal]) };
+    over.addEventListener("pointermove", move, opts);
+    over.addEventListener("pointerup", end, opts);
+    over.addEventListener("pointercancel", end, opts);
+  }
+
+  private onDetailWheel(e: WheelEvent, over: HTMLElement): void {
+    // Plain wheel scrolls the notebook; Ctrl/Cmd+wheel (and pinch) zooms the window.
+    if (!(e.ctrlKey || e.metaKey)) return;
+    e.preventDefault();
+    const u = this.detail!;
+    const at = u.posToVal(e.clientX - over.getBoundingClientRect().left, "x");
+    const factor = Math.pow(1.0015, e.deltaY);
+    this.applySelection(zoomAround(this.sel, at, factor, this.meta().span, this.minWidth()), "local");
+    this.commitSelection(false);
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = setTimeout(() => this.commitSelection(true), SAVE_INTERVAL_MS);
+  }
+
+  // -- media --------------------------------------------------------------------------------
+
+  private async loadMedia(): Promise<void> {
+    this.unloadMedia();
+    const info = this.model.get("_media") as MediaInfo | null;
+    if (!info) {
+      this.mediaBox.hidden = true;
+      return;
+    }
+    this.mediaBox.hidden = false;
+    const el = createMediaElement(info);
+    this.media = el;
+    this.mediaAc = new AbortController();
+    const signal = AbortSignal.any([this.ac.signal, this.mediaAc.signal]);
+    this.seeker = new Seeker(el, signal);
+    this.mediaBox.replaceChildren(el);
+    this.root.classList.toggle("tsv-audio", info.kind === "audio");
+    this.bindMediaEvents(el, info, signal);
+    try {
+      const url = await this.resolveMediaUrl(info, signal);
+      if (signal.aborted || this.media !== el) return;
+      if (url === null) {
+        this.showError(`Media URL of ${info.name} is not allowed: only http(s) URLs and files are played.`);
+        return;
+      }
+      el.src = url;
+    } catch (err) {
+      if (!signal.aborted) this.showError(`Could not load ${info.name}: ${String(err)}`);
+    }
+  }
+
+  private async resolveMediaUrl(info: MediaInfo, signal: AbortSignal): Promise<string | null> {
+    if (info.source === "url") return safeUrl(info.url ?? "", document.baseURI);
+    if (info.source === "file" && info.path) {
+      const cfg = readPageConfig(document);
+      if (cfg?.serverRoot !== undefined && cfg.baseUrl !== undefined) {
+        const url = filesUrl(info.path, cfg.serverRoot, info.home ?? "", cfg.baseUrl);
+        if (url && (await probe(url, signal))) return safeUrl(url, document.baseURI);
+      }
+    }
+    this.setStatusNote(`Loading ${info.name} through the kernel…`);
+    const onProgress = (f: number) => this.setStatusNote(`Loading ${info.name} through the kernel: ${Math.round(f * 100)}%`);
+    this.st.progress.add(onProgress);
+    try {
+      return safeUrl(await this.st.mediaBlobUrl(info), document.baseURI);
+    } finally {
+      this.st.progress.delete(onProgress);
+      this.setStatusNote("");
+    }
+  }
+
+  private bindMediaEvents(el: HTMLMediaElement, info: MediaInfo, signal: AbortSignal): void {
+    const on = (type: string, fn: () => void) => el.addEventListener(type, fn, { signal });
+    on("loadedmetadata", () => {
+      this.clearError();
+      if (Number.isFinite(el.duration)) {
+        this.model.set("media_duration", el.duration);
+        this.model.save_changes();
+      }
+      if (this.syncMode() !== "off") this.seeker?.seek(Math.max(0, toMedia(this.sel[0], this.timemap())));
+      this.positionPlayheads();
+    });
+    on("error", () => this.showError(describeMediaError(info, el.error?.code)));
+    on("play", () => {
+      this.reportPlaying(true);
+      this.startFrameLoop();
+    });
+    on("pause", () => this.reportPlaying(false));
+    on("ended", () => this.reportPlaying(false));
+    on("timeupdate", () => this.onMediaTime());
+    on("seeked", () => {
+      const own = this.seeker?.lastWasOwn ?? false;
+      const follow = this.followNextSeek || (!own && this.syncMode() === "both");
+      this.followNextSeek = false;
+      if (follow) this.followMedia(true);
+      this.onMediaTime(true);
+    });
+  }
+
+  private unloadMedia(): void {
+    this.mediaAc?.abort();
+    this.mediaAc = null;
+    if (this.media) {
+      this.media.pause();
+      this.media.removeAttribute("src");
+      this.media.load();
+    }
+    this.media = null;
+    this.seeker = null;
+    this.stopFrameLoop();
+  }
+
+  private reportPlaying(p: boolean): void {
+    if (this.model.get("playing") !== p) {
+      this.model.set("playing", p);
+      this.model.save_changes();
+    }
+  }
+
+  private onModelPlaying = (): void => {
+    const el = this.media;
+    if (!el) return;
+    const want = this.model.get("playing") as boolean;
+    if (want && el.paused) {
+      el.play().catch((err: unknown) => {
+        this.reportPlaying(false);
+        this.setStatusNote(`Playback was blocked by the browser (${String(err)}); press play in the widget.`);
+      });
+    } else if (!want && !el.paused) el.pause();
+  };
+
+  private onModelMediaTime = (): void => {
+    const t = this.model.get("media_time") as number;
+    if (!this.media || this.recentMediaTimes.some((r) => Math.abs(r - t) < 1e-6)) return;
+    if (Math.abs(this.media.currentTime - t) < 1e-4) return;
+    this.followNextSeek = this.syncMode() === "both";
+    this.seeker?.seek(t);
+  };
+
+  private onMediaTime(force = false): void {
+    const el = this.media;
+    if (!el) return;
+    this.positionPlayheads();
+    if (this.syncMode() === "both" && !el.paused) this.followMedia(false);
+    const now = performance.now();
+    if (!force && now - this.lastMediaReport < MEDIA_TIME_INTERVAL_MS) return;
+    this.lastMediaReport = now;
+    const t = el.currentTime;
+    if (Math.abs((this.model.get("media_time") as number) - t) < 1e-6) return;
+    this.recentMediaTimes = [...this.recentMediaTimes.slice(-7), t];
+    this.model.set("media_time", t);
+    this.model.save_changes();
+  }
+
+  /**
+   * Media -> series: after a seek the window starts at the playhead; during
+   * playback the window pages forward when the playhead leaves it.
+   */
+  private followMedia(seeked: boolean): void {
+    const el = this.media;
+    if (!el || this.dragging) return;
+    const rel = toData(el.currentTime, this.timemap());
+    const [a, b] = this.sel;
+    if (!seeked && rel >= a && rel <= b) return;
+    const next = moveBy([rel, rel + (b - a)], 0, this.meta().span);
+    if (near(next[0], a) && near(next[1], b)) return;
+    this.applySelection(next, "media");
+    this.commitSelection(true);
+  }
+
+  private startFrameLoop(): void {
+    this.stopFrameLoop();
+    const el = this.media;
+    if (!el) return;
+    // requestVideoFrameCallback fires once per presented frame; timeupdate only 4-66 Hz.
+    if (el instanceof HTMLVideoElement && "requestVideoFrameCallback" in el) {
+      const tick = () => {
+        if (this.media !== el || el.paused) return;
+        this.onMediaTime();
+        this.frameHandle = el.requestVideoFrameCallback(tick);
+      };
+      this.frameHandle = el.requestVideoFrameCallback(tick);
+    } else {
+      const tick = () => {
+        if (this.media !== el || el.paused) return;
+        this.onMediaTime();
+        this.frameHandle = requestAnimationFrame(tick);
+      };
+      this.frameHandle = requestAnimationFrame(tick);
+    }
+  }
+
+  private stopFrameLoop(): void {
+    if (this.frameHandle === null) return;
+    const el = this.media;
+    if (el instanceof HTMLVideoElement && "cancelVideoFrameCallback" in el) el.cancelVideoFrameCallback(this.frameHandle);
+    cancelAnimationFrame(this.frameHandle);
+    this.frameHandle = null;
+  }
+
+  private positionPlayheads(): void {
+    const el = this.media;
+    const known = el && this.model.get("media_duration") != null && Number.isFinite(el.currentTime);
+    const rel = known ? toData(el!.currentTime, this.timemap()) : NaN;
+    this.placeLine(this.playhead, this.detail, rel);
+    this.placeLine(this.overviewPlayhead, this.overview, rel);
+    this.playhead.dataset.time = Number.isFinite(rel) ? String(rel) : "";
+  }
+
+  private placeLine(line: HTMLElement, u: uPlot | null, rel: number): void {
+    if (!u || !Number.isFinite(rel)) {
+      line.hidden = true;
+      return;
+    }
+    const x = u.valToPos(rel, "x");
+    const w = u.over.clientWidth;
+    line.hidden = !(x >= -0.5 && x <= w + 0.5);
+    line.style.left = `${x}px`;
+  }
+
+  // -- messages, status -----------------------------------------------------------------------
+
+  private showError(text: string): void {
+    if (!this.errorBox) {
+      this.errorBox = div("error", "tsv-error", undefined);
+      this.errorBox.setAttribute("role", "alert");
+      this.root.insertBefore(this.errorBox, this.root.firstChild);
+    }
+    this.errorBox.textContent = text;
+  }
+
+  private clearError(): void {
+    this.errorBox?.remove();
+    this.errorBox = null;
+  }
+
+  private statusNote = "";
+
+  private setStatusNote(note: string): void {
+    this.statusNote = note;
+    this.updateStatus();
+  }
+
+  private updateStatus(): void {
+    const meta = this.meta();
+    const tm = this.timemap();
+    const parts = [`${meta.n.toLocaleString()} samples × ${meta.channels.length} channels`];
+    if (tm.duration !== null) parts.push(`window starts at media ${toMedia(this.sel[0], tm).toFixed(3)} s`);
+    if (this.statusNote) parts.push(this.statusNote);
+    this.statusLine.textContent = parts.join(" · ");
+  }
+
+  // -- wiring ---------------------------------------------------------------------------------
+
+  private onModel(name: string, fn: () => void): void {
+    this.model.on(name, fn);
+    this.modelHandlers.push([name, fn]);
+  }
+
+  private listen(): void {
+    this.onModel("change:selection", this.onModelSelection);
+    this.onModel("change:playing", this.onModelPlaying);
+    this.onModel("change:media_time", this.onModelMediaTime);
+    this.onModel("change:_media", () => void this.loadMedia());
+    this.onModel("change:_meta", () => {
+      this.buildCharts();
+      this.applySelection(this.modelSelection() ?? this.sel, "model");
+    });
+    this.onModel("change:_overview", () => {
+      this.overview?.setData(this.chunkData(this.st.overview), false);
+      this.overview?.setScale("x", { min: 0, max: this.meta().span || 1 });
+      this.drawDetail();
+    });
+    this.onModel("change:height", () => this.resize());
+    const remap = () => {
+      this.applySelection(this.sel, "model");
+    };
+    this.onModel("change:offset", remap);
+    this.onModel("change:rate", remap);
+    this.onModel("change:sync", () => this.updateStatus());
+    this.onModel("change:media_duration", () => {
+      this.positionPlayheads();
+      this.updateStatus();
+    });
+    this.st.listeners.add(this.onDetailArrived);
+    this.unsubscribe.push(() => this.st.listeners.delete(this.onDetailArrived));
+
+    const ro = new ResizeObserver(() => this.resize());
+    ro.observe(this.root);
+    this.unsubscribe.push(() => ro.disconnect());
+    this.unsubscribe.push(
+      onThemeChange(() => {
+        this.theme = readTheme(this.root);
+        this.detail?.redraw(false, true);
+        this.overview?.redraw(false, true);
+      }),
+    );
+  }
+
+  private resize(): void {
+    const width = this.width();
+    this.detail?.setSize({ width, height: this.model.get("height") as number });
+    this.overview?.setSize({ width, height: OVERVIEW_HEIGHT });
+    this.positionRange();
+    this.drawDetail();
+    this.positionPlayheads();
+  }
+
+  destroy(): void {
+    this.ac.abort();
+    for (const [name, fn] of this.modelHandlers) this.model.off(name, fn);
+    for (const fn of this.unsubscribe) fn();
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.unloadMedia();
+    this.detail?.destroy();
+    this.overview?.destroy();
+    this.root.remove();
+  }
+}

@@ -1,0 +1,15 @@
+"""tsvideo-widget: time series next to video or audio in Jupyter, kept in step."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .data import DataError
+from .media import MediaError
+from .timemap import TimeMap
+from .widget import TimeSeriesVideo
+
+try:
+    __version__ = version("tsvideo-widget")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"
+
+__all__ = ["DataError", "MediaError", "TimeMap", "TimeSeriesVideo", "__version__"]

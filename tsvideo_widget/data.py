@@ -1,0 +1,356 @@
+"""Loading and validating the time series.
+
+``prepare(data, time=..., channels=...)`` turns a DataFrame, a CSV/Parquet
+path or URL, or a dict of 1-D arrays into a :class:`Series`: relative time in
+float64 seconds plus one array per channel. Channel arrays are the caller's
+own memory wherever the dtype allows (no copy), because inputs are often
+hundreds of megabytes.
+
+Every problem is reported with the column, row or path at fault and what would
+work instead; nothing is dropped, reordered or rounded silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+# Seconds per unit for numeric time columns.
+TIME_UNITS: dict[str, float] = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "min": 60.0,
+    "h": 3600.0,
+}
+
+TimeKind = Literal["numeric", "datetime"]
+
+
+class DataError(ValueError):
+    """Raised for a time series the widget cannot show; the message says why and what works."""
+
+
+@dataclass(frozen=True)
+class Series:
+    """A validated time series ready for decimation.
+
+    Attributes:
+        rel: float64 seconds since the first sample, non-decreasing, no NaN.
+        channels: channel (column) names, in display order.
+        values: one 1-D array per channel, same length as ``rel``; NaN marks a gap.
+        kind: "numeric" for numbers in ``unit``, "datetime" for timestamps.
+        unit: the time column's unit for numeric time ("s", "ms", ...).
+        t0: first time in the column's own terms (float, or pandas Timestamp).
+        tz: time zone name of datetime data, or None (naive or numeric).
+        time_name: the time column's name ("index" when the index was used).
+    """
+
+    rel: np.ndarray
+    channels: list[str]
+    values: list[np.ndarray]
+    kind: TimeKind
+    unit: str
+    t0: Any
+    tz: str | None
+    time_name: str
+
+    @property
+    def n(self) -> int:
+        """Number of samples (rows)."""
+        return int(self.rel.shape[0])
+
+    @property
+    def span(self) -> float:
+        """Seconds from the first to the last sample."""
+        return float(self.rel[-1]) if self.n else 0.0
+
+    @property
+    def unit_seconds(self) -> float:
+        """Seconds per unit of a numeric time column (1.0 for datetimes)."""
+        return TIME_UNITS[self.unit] if self.kind == "numeric" else 1.0
+
+    def to_rel(self, t: Any) -> float:
+        """Convert a time in the column's own terms to seconds since t0."""
+        if self.kind == "numeric":
+            if isinstance(t, (pd.Timestamp, np.datetime64)) or hasattr(t, "tzinfo"):
+                raise TypeError(
+                    f"time {t!r} is a timestamp, but the time column {self.time_name!r} "
+                    f"holds numbers in {self.unit!r}: pass a number"
+                )
+            v = float(t)
+            return (v - float(self.t0)) * self.unit_seconds
+        ts = _to_timestamp(t, self.tz, self.time_name)
+        return float((ts - self.t0) / pd.Timedelta(seconds=1))
+
+    def from_rel(self, rel: float) -> Any:
+        """Convert seconds since t0 to the column's own terms (float or Timestamp)."""
+        if self.kind == "numeric":
+            return float(self.t0) + float(rel) / self.unit_seconds
+        return self.t0 + pd.Timedelta(seconds=float(rel))
+
+    def sample_index(self, rel: float, side: Literal["left", "right"] = "left") -> int:
+        """Row index where relative time ``rel`` would be inserted (binary search)."""
+        return int(np.searchsorted(self.rel, rel, side=side))
+
+
+def _to_timestamp(t: Any, tz: str | None, name: str) -> pd.Timestamp:
+    if isinstance(t, (int, float, np.number)) and not isinstance(t, bool):
+        raise TypeError(
+            f"time {t!r} is a number, but the time column {name!r} holds datetimes: "
+            "pass a pandas Timestamp, a datetime or an ISO string"
+        )
+    ts = pd.Timestamp(t)
+    if tz is None:
+        if ts.tzinfo is not None:
+            raise TypeError(f"time {t!r} has a time zone, but the time column {name!r} is naive")
+        return ts
+    if ts.tzinfo is None:
+        return ts.tz_localize(tz)
+    return ts.tz_convert(tz)
+
+
+def _read_table(path: str) -> pd.DataFrame:
+    """Read a CSV or Parquet file (local path or URL) into a DataFrame."""
+    lower = path.lower().split("?")[0]
+    is_url = "://" in path
+    if not is_url and not os.path.exists(path):
+        raise FileNotFoundError(
+            f"data file {path!r} does not exist (looked in {os.getcwd()!r}); "
+            "pass a DataFrame, a dict of arrays, or the path of a CSV or Parquet file"
+        )
+    if lower.endswith((".parquet", ".pq")):
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as err:
+            raise ImportError(
+                f"reading {path!r} needs pyarrow: pip install pyarrow, or convert it to CSV"
+            ) from err
+        return pd.read_parquet(path)
+    if lower.endswith((".csv", ".csv.gz", ".tsv", ".txt")):
+        sep = "\t" if lower.endswith(".tsv") else ","
+        return pd.read_csv(path, sep=sep)
+    raise DataError(
+        f"cannot tell the format of {path!r} from its extension: "
+        "use .csv, .tsv or .parquet, or read it yourself and pass a DataFrame"
+    )
+
+
+def _as_frame(data: Any) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        return _read_table(os.fspath(data))
+    if isinstance(data, Mapping):
+        lengths = {}
+        for k, v in data.items():
+            arr = np.asarray(v)
+            if arr.ndim != 1:
+                raise DataError(
+                    f"dict entry {k!r} has shape {arr.shape}: each entry must be a 1-D array"
+                )
+            lengths[k] = arr.shape[0]
+        if len(set(lengths.values())) > 1:
+            raise DataError(
+                f"dict entries differ in length: {lengths}; every array must have one "
+                "value per sample"
+            )
+        return pd.DataFrame({k: np.asarray(v) for k, v in data.items()}, copy=False)
+    raise TypeError(
+        f"data of type {type(data).__name__} is not supported: pass a pandas DataFrame, "
+        "a path or URL of a CSV/Parquet file, or a dict of 1-D arrays"
+    )
+
+
+def _time_values(df: pd.DataFrame, time: str | None) -> tuple[pd.Series | pd.Index, str]:
+    if time is None:
+        return df.index, "index"
+    if time not in df.columns:
+        cols = ", ".join(repr(c) for c in list(df.columns)[:20])
+        raise DataError(
+            f"time column {time!r} not found; the columns are: {cols}. "
+            "Pass time=<column name>, or time=None to use the index"
+        )
+    return df[time], str(time)
+
+
+def _parse_datetimes(raw: pd.Series | pd.Index, name: str) -> pd.DatetimeIndex:
+    """Parse strings or datetimes; mixed UTC offsets are converted to UTC."""
+    try:
+        parsed = pd.to_datetime(raw, format="ISO8601") if _is_stringy(raw) else pd.to_datetime(raw)
+    except (ValueError, TypeError) as err:
+        if "offset" in str(err).lower() or "timezone" in str(err).lower():
+            parsed = pd.to_datetime(raw, format="ISO8601", utc=True)
+        else:
+            raise DataError(
+                f"time column {name!r} could not be read as datetimes ({err}); "
+                "use ISO 8601 strings such as 2024-05-01T12:00:00.123456+02:00, or numbers "
+                "with time_unit="
+            ) from err
+    idx = pd.DatetimeIndex(parsed)
+    return idx
+
+
+def _is_stringy(raw: pd.Series | pd.Index) -> bool:
+    if raw.dtype == object or pd.api.types.is_string_dtype(raw.dtype):
+        first = next((v for v in raw if v is not None and v == v), None)
+        return isinstance(first, str)
+    return False
+
+
+def _first_bad_row(mask: np.ndarray, labels: pd.Index) -> str:
+    i = int(np.argmax(mask))
+    return f"row {i} (index label {labels[i]!r})"
+
+
+def prepare(
+    data: Any,
+    time: str | None = "time",
+    channels: Sequence[str] | None = None,
+    time_unit: str = "s",
+    sort: bool = False,
+) -> Series:
+    """Validate ``data`` and return a :class:`Series`.
+
+    Args:
+        data: DataFrame, CSV/Parquet path or URL, or dict of 1-D arrays.
+        time: name of the time column, or None for the index.
+        channels: columns to plot; default every numeric column but time.
+        time_unit: unit of a numeric time column: "s", "ms", "us", "ns", "min" or "h".
+        sort: sort the rows by time first (otherwise unsorted time is an error).
+
+    Raises:
+        DataError: a missing, unsorted, NaN or unparseable time column; a missing
+            or non-numeric channel; no channels at all.
+        FileNotFoundError: a data path that does not exist.
+    """
+    if time_unit not in TIME_UNITS:
+        raise DataError(f"time_unit {time_unit!r} is not known; use one of {', '.join(TIME_UNITS)}")
+    df = _as_frame(data)
+    if len(df) == 0:
+        raise DataError("the data has no rows: at least one sample is needed")
+    raw_time, time_name = _time_values(df, time)
+
+    if channels is None:
+        chosen = [
+            str(c)
+            for c in df.columns
+            if c != time
+            and pd.api.types.is_numeric_dtype(df[c].dtype)
+            and not pd.api.types.is_bool_dtype(df[c].dtype)
+        ]
+        if not chosen:
+            raise DataError(
+                f"no numeric columns to plot besides the time column {time_name!r} "
+                f"(columns: {list(map(str, df.columns))}); pass channels=[...] naming numeric "
+                "columns"
+            )
+    else:
+        if isinstance(channels, str):
+            raise TypeError(f"channels must be a list of column names, got the string {channels!r}")
+        chosen = [str(c) for c in channels]
+        if not chosen:
+            raise DataError("channels=[] names no channel: name at least one numeric column")
+        for c in chosen:
+            if c not in df.columns:
+                raise DataError(
+                    f"channel {c!r} is not a column; the columns are: {list(map(str, df.columns))}"
+                )
+            if c == time:
+                raise DataError(f"channel {c!r} is the time column; it cannot also be a channel")
+            dtype = df[c].dtype
+            if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+                raise DataError(
+                    f"channel {c!r} has dtype {dtype}, not numbers; convert it with "
+                    f"pd.to_numeric(df[{c!r}]) or leave it out of channels"
+                )
+
+    # Work out time as absolute float seconds / int64 ns, and check it.
+    is_dt = pd.api.types.is_datetime64_any_dtype(raw_time.dtype) or _is_stringy(raw_time)
+    labels = df.index
+    if is_dt:
+        idx = _parse_datetimes(raw_time, time_name)
+        nat = np.asarray(idx.isna())
+        if nat.any():
+            raise DataError(
+                f"time column {time_name!r} has a missing time (NaT) at "
+                f"{_first_bad_row(nat, labels)}; drop or fill those rows first"
+            )
+        tz = str(idx.tz) if idx.tz is not None else None
+        ns = idx.asi8 if idx.tz is None else idx.tz_convert("UTC").asi8
+        order_key: np.ndarray = ns
+        kind: TimeKind = "datetime"
+    else:
+        if not pd.api.types.is_numeric_dtype(raw_time.dtype) or pd.api.types.is_bool_dtype(
+            raw_time.dtype
+        ):
+            raise DataError(
+                f"time column {time_name!r} has dtype {raw_time.dtype}: use numbers (with "
+                "time_unit=) or datetimes"
+            )
+        tv = np.asarray(raw_time, dtype=np.float64)
+        bad = ~np.isfinite(tv)
+        if bad.any():
+            raise DataError(
+                f"time column {time_name!r} has a missing or infinite time "
+                f"({tv[int(np.argmax(bad))]!r}) at {_first_bad_row(bad, labels)}; drop or fill "
+                "those rows first"
+            )
+        order_key = tv
+        kind = "numeric"
+        tz = None
+
+    if order_key.shape[0] > 1:
+        back = order_key[1:] < order_key[:-1]
+        if back.any():
+            if not sort:
+                i = int(np.argmax(back)) + 1
+                raise DataError(
+                    f"time column {time_name!r} is not sorted: row {i} (index label "
+                    f"{labels[i]!r}) is earlier than the row before it; pass sort=True to "
+                    "sort the rows by time"
+                )
+            perm = np.argsort(order_key, kind="stable")
+            df = df.iloc[perm]
+            order_key = order_key[perm]
+            if kind == "datetime":
+                idx = idx[perm]
+
+    if kind == "datetime":
+        t0: Any = idx[0]
+        rel = (order_key - order_key[0]).astype(np.float64) / 1e9
+        unit = "s"
+    else:
+        t0 = float(order_key[0])
+        rel = (order_key - order_key[0]) * TIME_UNITS[time_unit]
+        unit = time_unit
+
+    values = [_channel_array(df[c]) for c in chosen]
+    return Series(
+        rel=np.ascontiguousarray(rel, dtype=np.float64),
+        channels=chosen,
+        values=values,
+        kind=kind,
+        unit=unit,
+        t0=t0,
+        tz=tz,
+        time_name=time_name,
+    )
+
+
+def _channel_array(col: pd.Series) -> np.ndarray:
+    """The column as a 1-D numeric array, without a copy where the dtype allows."""
+    dtype = col.dtype
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not isinstance(dtype, np.dtype):
+        # Nullable integers/floats: missing values become NaN gaps.
+        return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    arr = col.to_numpy(copy=False)
+    if arr.dtype.kind in "fiu":
+        return arr
+    return arr.astype(np.float64)

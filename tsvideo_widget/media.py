@@ -1,0 +1,235 @@
+"""Where the browser gets the media from.
+
+Three kinds of source, resolved in Python and described to the browser as a
+small JSON dict (``MediaSource.to_json``):
+
+* ``url``: an http(s) URL, or an absolute URL path on the notebook server
+  (``/files/data/session.mp4``). The browser loads it directly.
+* ``file``: a local file. The browser first tries Jupyter's own ``/files/``
+  handler (which honours HTTP Range requests, so seeking works and nothing
+  passes through the kernel); when the file is outside the server's root, or
+  the front end has no such handler, it asks the kernel for the file in chunks
+  and plays the assembled ``blob:`` URL.
+* ``bytes``: raw bytes held in Python, always sent in chunks through the kernel.
+
+No media bytes are ever stored in the notebook file. URL schemes are
+allowlisted: only http and https (and, in the browser, the ``blob:`` URLs it
+makes itself) can reach the media element.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+MediaKind = Literal["video", "audio"]
+
+ALLOWED_SCHEMES = ("http", "https")
+
+CHUNK_BYTES = 4 * 1024 * 1024
+"""Largest chunk of media sent through the kernel in one message (bytes)."""
+
+# Extension -> MIME type; the kind is the MIME type's major part.
+MEDIA_TYPES: dict[str, str] = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".webm": "video/webm",
+    ".mkv": "video/x-matroska",
+    ".ogv": "video/ogg",
+    ".avi": "video/x-msvideo",
+    ".wmv": "video/x-ms-wmv",
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".flac": "audio/flac",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+}
+
+# Leading bytes -> MIME type, for raw bytes without a name.
+_MAGIC: list[tuple[int, bytes, str]] = [
+    (4, b"ftyp", "video/mp4"),
+    (0, b"\x1a\x45\xdf\xa3", "video/webm"),
+    (0, b"OggS", "audio/ogg"),
+    (0, b"fLaC", "audio/flac"),
+    (0, b"ID3", "audio/mpeg"),
+    (0, b"\xff\xfb", "audio/mpeg"),
+    (0, b"\xff\xf3", "audio/mpeg"),
+]
+
+
+class MediaError(ValueError):
+    """Raised for a media source the widget cannot use; the message says what works."""
+
+
+@dataclass(frozen=True)
+class MediaSource:
+    """A resolved media source.
+
+    Attributes:
+        kind: "video" or "audio".
+        source: "url", "file" or "bytes".
+        mime: MIME type (may be empty when unknown for a URL).
+        name: a display name (file name or URL), shown in messages as text only.
+        url: the URL for ``source == "url"``.
+        path: absolute local path for ``source == "file"``.
+        data: the bytes for ``source == "bytes"``.
+        size: size in bytes for files and bytes.
+    """
+
+    kind: MediaKind
+    source: Literal["url", "file", "bytes"]
+    mime: str
+    name: str
+    url: str | None = None
+    path: str | None = None
+    data: bytes | None = None
+    size: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The description the browser receives (never the bytes themselves)."""
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "source": self.source,
+            "mime": self.mime,
+            "name": self.name,
+            "size": self.size,
+        }
+        if self.url is not None:
+            out["url"] = self.url
+        if self.path is not None:
+            out["path"] = self.path
+            out["home"] = os.path.expanduser("~")
+            out["cwd"] = os.getcwd()
+        return out
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Bytes ``offset..offset+length`` of a file or bytes source."""
+        if offset < 0 or length < 0:
+            raise MediaError(f"bad chunk request: offset={offset}, length={length}")
+        length = min(length, CHUNK_BYTES)
+        if self.data is not None:
+            return self.data[offset : offset + length]
+        if self.path is not None:
+            with open(self.path, "rb") as f:
+                f.seek(offset)
+                return f.read(length)
+        raise MediaError(f"media {self.name!r} is a URL; the browser loads it itself")
+
+
+def _kind_of(mime: str, name: str, media_kind: str | None) -> MediaKind:
+    if media_kind is not None:
+        if media_kind not in ("video", "audio"):
+            raise MediaError(f"media_kind must be 'video' or 'audio', got {media_kind!r}")
+        return media_kind  # type: ignore[return-value]
+    major = mime.split("/")[0]
+    if major in ("video", "audio"):
+        return major  # type: ignore[return-value]
+    raise MediaError(
+        f"cannot tell whether {name!r} is video or audio from its name; pass "
+        "media_kind='video' or media_kind='audio'"
+    )
+
+
+def _mime_of_name(name: str) -> str:
+    ext = os.path.splitext(urlparse(name).path if "://" in name else name)[1].lower()
+    if ext in MEDIA_TYPES:
+        return MEDIA_TYPES[ext]
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or ""
+
+
+def sniff_mime(data: bytes) -> str:
+    """MIME type of media bytes from their first bytes, or "" when unknown."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
+    for at, magic, mime in _MAGIC:
+        if data[at : at + len(magic)] == magic:
+            return mime
+    return ""
+
+
+def _is_url_path(s: str) -> bool:
+    """True for an absolute URL path on the notebook server, such as /files/x.mp4.
+
+    A string that starts with "/" is a local path when its first segment exists
+    on this machine (/home, /tmp, ...); otherwise it can only be a URL path.
+    """
+    if not s.startswith("/") or s.startswith("//"):
+        return False
+    first = s.lstrip("/").split("/", 1)[0]
+    return bool(first) and not os.path.exists("/" + first)
+
+
+def resolve(media: Any, media_kind: str | None = None) -> MediaSource | None:
+    """Turn the ``media=`` argument into a :class:`MediaSource` (None for no media).
+
+    Raises:
+        FileNotFoundError: a local path that does not exist.
+        MediaError: a disallowed URL scheme, an unknown kind, or empty bytes.
+        TypeError: an unsupported type of argument.
+    """
+    if media is None:
+        return None
+    if isinstance(media, (bytes, bytearray, memoryview)):
+        data = bytes(media)
+        if not data:
+            raise MediaError("media bytes are empty")
+        mime = sniff_mime(data)
+        if not mime and media_kind is None:
+            raise MediaError(
+                "cannot tell what the media bytes hold; pass media_kind='video' or 'audio'"
+            )
+        kind = _kind_of(mime or f"{media_kind}/", "the media bytes", media_kind)
+        return MediaSource(kind, "bytes", mime, "media bytes", data=data, size=len(data))
+    if isinstance(media, Path):
+        return _resolve_file(media, media_kind)
+    if not isinstance(media, str):
+        raise TypeError(
+            f"media of type {type(media).__name__} is not supported: pass a file path, an "
+            "http(s) URL, a URL path such as /files/x.mp4, or bytes"
+        )
+    if os.path.exists(media):
+        return _resolve_file(Path(media), media_kind)
+    parsed = urlparse(media)
+    if parsed.scheme and len(parsed.scheme) > 1:  # one letter is a Windows drive
+        if parsed.scheme.lower() not in ALLOWED_SCHEMES:
+            raise MediaError(
+                f"media URL scheme {parsed.scheme!r} is not allowed in {media!r}; use http(s) "
+                "URLs, URL paths on the notebook server, or local files"
+            )
+        mime = _mime_of_name(media)
+        return MediaSource(_kind_of(mime, media, media_kind), "url", mime, media, url=media)
+    if _is_url_path(media):
+        mime = _mime_of_name(media)
+        return MediaSource(_kind_of(mime, media, media_kind), "url", mime, media, url=media)
+    return _resolve_file(Path(media), media_kind)
+
+
+def _resolve_file(path: Path, media_kind: str | None) -> MediaSource:
+    p = path.expanduser()
+    if not p.exists():
+        raise FileNotFoundError(
+            f"media file {str(path)!r} does not exist (resolved to {str(p.absolute())!r}); "
+            "pass an existing video or audio file, an http(s) URL, or a URL path on the "
+            "notebook server such as /files/session.mp4"
+        )
+    if not p.is_file():
+        raise MediaError(f"media path {str(path)!r} is not a file")
+    mime = _mime_of_name(p.name)
+    kind = _kind_of(mime, p.name, media_kind)
+    return MediaSource(
+        kind,
+        "file",
+        mime,
+        p.name,
+        path=str(p.resolve()),
+        size=p.stat().st_size,
+    )

@@ -1,0 +1,42 @@
+"""Packing arrays and replies for the browser.
+
+Numbers travel as binary buffers, never as JSON lists. Values keep float64
+where the input had it (float32 would round them), and are sent as float32
+otherwise; times are always float64 seconds since t0 so that hours of
+microsecond-stamped data keep their precision.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .decimate import Decimated
+
+
+def wire_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype a channel travels as: float64 when float32 would round it, else float32."""
+    if dtype == np.float64 or (dtype.kind in "iu" and dtype.itemsize >= 4):
+        return np.dtype(np.float64)
+    return np.dtype(np.float32)
+
+
+def buffer(arr: np.ndarray, dtype: np.dtype) -> memoryview:
+    """A contiguous little-endian buffer of ``arr`` as ``dtype`` (no copy when it already is)."""
+    out = np.ascontiguousarray(arr, dtype=dtype.newbyteorder("<"))
+    return memoryview(out.data).cast("B")
+
+
+def pack(dec: Decimated, dtypes: list[np.dtype]) -> tuple[dict[str, Any], list[memoryview]]:
+    """JSON header and buffers (x first, then one per channel) for a decimated window."""
+    header = {
+        "bucket": dec.bucket,
+        "i0": dec.i0,
+        "i1": dec.i1,
+        "points": int(dec.x.shape[0]),
+        "dtypes": [d.name for d in dtypes],
+    }
+    buffers = [buffer(dec.x, np.dtype(np.float64))]
+    buffers += [buffer(y, d) for y, d in zip(dec.ys, dtypes, strict=True)]
+    return header, buffers

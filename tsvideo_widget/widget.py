@@ -1,0 +1,424 @@
+"""The TimeSeriesVideo widget: a time series and a video or audio, kept in step."""
+
+from __future__ import annotations
+
+import math
+import pathlib
+from typing import Any
+
+import anywidget
+import traitlets as t
+
+from . import data as data_mod
+from . import media as media_mod
+from .decimate import Pyramid, decimate
+from .timemap import TimeMap, check_rate
+from .transport import pack, wire_dtype
+
+STATIC = pathlib.Path(__file__).parent / "static"
+
+OVERVIEW_BUCKETS = 1000
+"""Buckets in the overview strip: two points each, so at most 2000 points per channel."""
+
+MAX_DETAIL_BUCKETS = 8192
+"""Upper bound on buckets a detail request may ask for (a wide, high-DPI screen)."""
+
+SYNC_MODES = ("ts-to-media", "both", "off")
+
+_CONFIG = ("data", "time", "channels", "time_unit", "sort")
+
+
+def _selection_to_json(value: Any, widget: TimeSeriesVideo) -> list[float] | None:
+    if value is None:
+        return None
+    s = widget._series
+    return [s.to_rel(value[0]), s.to_rel(value[1])]
+
+
+def _selection_from_json(value: Any, widget: TimeSeriesVideo) -> Any:
+    if value is None:
+        return None
+    s = widget._series
+    return (s.from_rel(float(value[0])), s.from_rel(float(value[1])))
+
+
+class TimeSeriesVideo(anywidget.AnyWidget):
+    """Time series (overview + detail charts) next to a video or audio, kept in step.
+
+    Args:
+        data: a pandas DataFrame, a path or URL of a CSV (or Parquet, with pyarrow) file,
+            or a dict of 1-D arrays.
+        media: an http(s) URL, an absolute URL path on the notebook server
+            (``/files/x.mp4``), a local video or audio file, or raw bytes. None shows no media.
+        time: name of the time column, or None to use the index. Default "time".
+        channels: columns to plot; default every numeric column but time.
+        time_unit: unit of a numeric time column: "s" (default), "ms", "us", "ns", "min", "h".
+        sort: sort rows by time instead of rejecting unsorted time. Default False.
+        media_kind: "video" or "audio" to override the kind guessed from the name.
+        labels: label names (list) or name -> CSS colour (dict) for labeling.
+        **kwargs: any other trait below (``sync``, ``offset``, ``rate``, ``window``,
+            ``selection``, ``height``); unknown names raise TypeError.
+
+    The time mapping is proportional by default (the series' span maps onto the
+    media's duration); set ``offset`` (and ``rate``) for an explicit alignment.
+    """
+
+    _esm = STATIC / "widget.js"
+    _css = STATIC / "widget.css"
+
+    # -- configuration (Python side; validated on every assignment) ---------------------
+    data = t.Any(help="The time series: DataFrame, CSV/Parquet path or URL, or dict of arrays.")
+    time = t.Unicode(None, allow_none=True, help="Time column name (str), or None for the index.")
+    channels = t.List(
+        t.Unicode(), default_value=None, allow_none=True, help="Channels to plot (list of str)."
+    )
+    time_unit = t.Enum(
+        list(data_mod.TIME_UNITS), default_value="s", help="Unit of numeric time (str, 's')."
+    )
+    sort = t.Bool(False, help="Sort rows by time instead of raising on unsorted time.")
+    media = t.Any(None, allow_none=True, help="Media source: URL, URL path, file path or bytes.")
+    media_kind = t.Enum(
+        ["video", "audio"], default_value=None, allow_none=True, help="Override the media kind."
+    )
+
+    # -- synced state --------------------------------------------------------------------
+    selection = t.Any(
+        None,
+        allow_none=True,
+        help=(
+            "(start, end) of the detail window in the time column's own terms: floats for numeric "
+            "time, pandas Timestamps for datetimes. Setting it moves the range and seeks the media."
+        ),
+    ).tag(sync=True, to_json=_selection_to_json, from_json=_selection_from_json)
+    media_time = t.Float(0.0, help="Current media time in seconds (float, 0.0).").tag(sync=True)
+    media_duration = t.Float(
+        None, allow_none=True, help="Media duration in seconds; None until the media loads."
+    ).tag(sync=True)
+    playing = t.Bool(False, help="Whether the media plays (bool, False).").tag(sync=True)
+    sync = t.Enum(
+        list(SYNC_MODES),
+        default_value="ts-to-media",
+        help="'ts-to-media' (range seeks media), 'both' (media also moves the range), 'off'.",
+    ).tag(sync=True)
+    offset = t.Float(
+        None,
+        allow_none=True,
+        help="Media seconds at the first sample; None (default) maps proportionally.",
+    ).tag(sync=True)
+    rate = t.Float(1.0, help="Media seconds per data second when offset is set (> 0).").tag(
+        sync=True
+    )
+    window = t.Float(5.0, help="Initial detail window width in media seconds (> 0).").tag(sync=True)
+    labels = t.Any(None, allow_none=True, help="Label names (list) or name -> colour (dict).")
+    height = t.Int(220, help="Height of the detail chart in CSS pixels (int, 220).").tag(sync=True)
+
+    # -- synced, private: what the front end draws ----------------------------------------
+    _meta: t.Dict[str, Any] = t.Dict().tag(sync=True)
+    _overview: t.Dict[str, Any] = t.Dict().tag(sync=True)
+    _media: t.Dict[str, Any] | t.Any = t.Dict(allow_none=True).tag(sync=True)
+    _labels: t.List[dict[str, Any]] = t.List().tag(sync=True)
+
+    def __init__(
+        self,
+        data: Any,
+        media: Any = None,
+        *,
+        time: str | None = "time",
+        channels: list[str] | None = None,
+        time_unit: str = "s",
+        sort: bool = False,
+        media_kind: str | None = None,
+        labels: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        unknown = [k for k in kwargs if not self.has_trait(k) or k.startswith("_")]
+        if unknown:
+            public = sorted(n for n in self.trait_names() if not n.startswith("_"))
+            raise TypeError(
+                f"TimeSeriesVideo() got unexpected keyword argument(s) {unknown}; "
+                f"valid names are: {', '.join(public)}"
+            )
+        series = data_mod.prepare(data, time, channels, time_unit, sort)
+        source = media_mod.resolve(media, media_kind)
+        self._initializing = True
+        self._install_series(series)
+        self._source = source
+        self._selection_auto = "selection" not in kwargs
+        self._pending: dict[str, Any] = {}
+        super().__init__(
+            data=data,
+            time=time,
+            channels=channels,
+            time_unit=time_unit,
+            sort=sort,
+            media=media,
+            media_kind=media_kind,
+            labels=labels,
+            _meta=self._meta_json(),
+            _overview=self._overview_json(),
+            _media=source.to_json() if source else None,
+            **kwargs,
+        )
+        if self.selection is None:
+            self._set_auto_selection()
+        self._initializing = False
+        self.on_msg(self._on_message)
+
+    # -- series ---------------------------------------------------------------------------
+    def _install_series(self, series: data_mod.Series) -> None:
+        self._series = series
+        self._pyramids = [Pyramid(v) for v in series.values]
+        self._dtypes = [wire_dtype(v.dtype) for v in series.values]
+
+    def _meta_json(self) -> dict[str, Any]:
+        s = self._series
+        meta: dict[str, Any] = {
+            "n": s.n,
+            "span": s.span,
+            "kind": s.kind,
+            "unit": s.unit,
+            "time_name": s.time_name,
+            "channels": list(s.channels),
+            "tz": s.tz,
+        }
+        if s.kind == "datetime":
+            t0 = s.t0
+            meta["t0"] = t0.isoformat()
+            meta["t0_epoch"] = t0.value / 1e9
+            # Wall-clock time of the first sample in the data's own zone, split
+            # into whole seconds and a fraction so microseconds survive float64.
+            offset = t0.utcoffset()
+            wall_ns = int(t0.value) + (int(offset.total_seconds() * 1e9) if offset else 0)
+            meta["t0_wall_s"] = wall_ns // 1_000_000_000
+            meta["t0_frac"] = (wall_ns % 1_000_000_000) / 1e9
+        else:
+            meta["t0"] = float(s.t0)
+        return meta
+
+    def _overview_json(self) -> dict[str, Any]:
+        s = self._series
+        dec = decimate(s.rel, self._pyramids, 0, s.n, OVERVIEW_BUCKETS)
+        header, buffers = pack(dec, self._dtypes)
+        return {**header, "x": buffers[0], "ys": buffers[1:]}
+
+    @t.validate(*_CONFIG)
+    def _validate_config(self, proposal: t.Bunch) -> Any:
+        if self._initializing:
+            return proposal.value
+        args = {name: getattr(self, name) for name in _CONFIG}
+        args[proposal.trait.name] = proposal.value
+        self._pending["series"] = data_mod.prepare(
+            args["data"], args["time"], args["channels"], args["time_unit"], args["sort"]
+        )
+        return proposal.value
+
+    @t.observe(*_CONFIG)
+    def _config_changed(self, change: t.Bunch) -> None:
+        series = self._pending.pop("series", None)
+        if series is None:
+            return
+        old = self.selection
+        self._install_series(series)
+        self._meta = self._meta_json()
+        self._overview = self._overview_json()
+        try:
+            self.selection = old
+        except (ValueError, TypeError):
+            self._set_auto_selection()
+
+    # -- media ----------------------------------------------------------------------------
+    @t.validate("media", "media_kind")
+    def _validate_media(self, proposal: t.Bunch) -> Any:
+        if self._initializing:
+            return proposal.value
+        media = proposal.value if proposal.trait.name == "media" else self.media
+        kind = proposal.value if proposal.trait.name == "media_kind" else self.media_kind
+        self._pending["source"] = media_mod.resolve(media, kind)
+        return proposal.value
+
+    @t.observe("media", "media_kind")
+    def _media_changed(self, change: t.Bunch) -> None:
+        if "source" not in self._pending:
+            return
+        self._source = self._pending.pop("source")
+        self.media_duration = None
+        self._media = self._source.to_json() if self._source else None
+
+    # -- selection and mapping -------------------------------------------------------------
+    @property
+    def timemap(self) -> TimeMap:
+        """The current data-to-media mapping (a :class:`~tsvideo_widget.timemap.TimeMap`)."""
+        return TimeMap(self._series.span, self.media_duration, self.offset, self.rate)
+
+    def data_to_media(self, time: Any) -> float:
+        """Media seconds shown at ``time`` (in the time column's own terms)."""
+        return self.timemap.to_media(self._series.to_rel(time))
+
+    def media_to_data(self, seconds: float) -> Any:
+        """Data time (in the time column's own terms) shown at media second ``seconds``."""
+        return self._series.from_rel(self.timemap.to_data(float(seconds)))
+
+    def _set_auto_selection(self) -> None:
+        s = self._series
+        width = self.timemap.data_width(self.window)
+        if not math.isfinite(width) or width <= 0:
+            width = s.span
+        if s.span <= 0:
+            # One sample, or all at one time: the window is that instant.
+            self.selection = (s.from_rel(0.0), s.from_rel(0.0))
+            self._selection_auto = True
+            return
+        self.selection = (s.from_rel(0.0), s.from_rel(min(width, s.span)))
+        self._selection_auto = True
+
+    @t.validate("selection")
+    def _validate_selection(self, proposal: t.Bunch) -> Any:
+        value = proposal.value
+        if value is None:
+            return None
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+            raise TypeError(f"selection must be a (start, end) pair, got {value!r}")
+        s = self._series
+        a, b = s.to_rel(value[0]), s.to_rel(value[1])
+        if not (math.isfinite(a) and math.isfinite(b)):
+            raise ValueError(f"selection {value!r} is not finite")
+        if b < a:
+            raise ValueError(f"selection end {value[1]!r} is before its start {value[0]!r}")
+        # Allow float noise from the browser's round trip, nothing more.
+        eps = max(1e-9, s.span * 1e-12)
+        if a < -eps or b > s.span + eps:
+            raise ValueError(
+                f"selection {value!r} is outside the data, which spans "
+                f"{s.from_rel(0.0)!r} to {s.from_rel(s.span)!r}"
+            )
+        a, b = min(max(a, 0.0), s.span), min(max(b, 0.0), s.span)
+        if not self._initializing:
+            self._selection_auto = False
+        return (s.from_rel(a), s.from_rel(b))
+
+    @t.validate("rate")
+    def _validate_rate(self, proposal: t.Bunch) -> float:
+        return check_rate(proposal.value)
+
+    @t.validate("window")
+    def _validate_window(self, proposal: t.Bunch) -> float:
+        w = float(proposal.value)
+        if not math.isfinite(w) or w <= 0:
+            raise ValueError(f"window must be a positive number of media seconds, got {w!r}")
+        return w
+
+    @t.validate("offset")
+    def _validate_offset(self, proposal: t.Bunch) -> float | None:
+        if proposal.value is not None and not math.isfinite(proposal.value):
+            raise ValueError(
+                f"offset must be a finite number of seconds or None, got {proposal.value!r}"
+            )
+        return proposal.value
+
+    @t.validate("height")
+    def _validate_height(self, proposal: t.Bunch) -> int:
+        if proposal.value < 60:
+            raise ValueError(f"height must be at least 60 CSS pixels, got {proposal.value}")
+        return int(proposal.value)
+
+    @t.observe("media_duration", "offset", "rate", "window")
+    def _mapping_changed(self, change: t.Bunch) -> None:
+        # Until the user (or the browser) picks a window, keep the initial one
+        # `window` media seconds wide under the current mapping.
+        if self._selection_auto and not self._initializing:
+            self._set_auto_selection()
+
+    # -- labels ----------------------------------------------------------------------------
+    @t.validate("labels")
+    def _validate_labels(self, proposal: t.Bunch) -> Any:
+        value = proposal.value
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            items = list(value.items())
+        elif isinstance(value, (list, tuple)):
+            items = [(v, None) for v in value]
+        else:
+            raise TypeError(
+                "labels must be a list of names or a dict name -> colour, got "
+                f"{type(value).__name__}"
+            )
+        seen = set()
+        for name, colour in items:
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"label names must be non-empty strings, got {name!r}")
+            if name in seen:
+                raise ValueError(f"label {name!r} is given twice")
+            if colour is not None and not isinstance(colour, str):
+                raise ValueError(f"colour of label {name!r} must be a CSS colour string")
+            seen.add(name)
+        return value
+
+    @t.observe("labels")
+    def _labels_changed(self, change: t.Bunch) -> None:
+        value = change.new
+        if value is None:
+            self._labels = []
+        elif isinstance(value, dict):
+            self._labels = [{"name": k, "color": v} for k, v in value.items()]
+        else:
+            self._labels = [{"name": k, "color": None} for k in value]
+
+    # -- messages from the browser -------------------------------------------------------------
+    def _on_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
+        if not isinstance(content, dict) or "type" not in content:
+            return
+        kind, rid = content.get("type"), content.get("id")
+        try:
+            if kind == "detail":
+                header, bufs = self.detail(
+                    float(content["lo"]), float(content["hi"]), int(content["buckets"])
+                )
+                self.send({"type": kind, "id": rid, "error": None, **header}, bufs)
+            elif kind == "media-chunk":
+                if self._source is None:
+                    raise media_mod.MediaError("this widget has no media")
+                offset, length = int(content["offset"]), int(content["length"])
+                chunk = self._source.read(offset, length)
+                self.send(
+                    {
+                        "type": kind,
+                        "id": rid,
+                        "error": None,
+                        "offset": offset,
+                        "length": len(chunk),
+                        "size": self._source.size,
+                    },
+                    [chunk],
+                )
+            else:
+                self.send({"type": kind, "id": rid, "error": f"unknown request type {kind!r}"})
+        except Exception as err:  # the browser must hear of every failure, or it waits
+            self.send({"type": kind, "id": rid, "error": f"{type(err).__name__}: {err}"})
+
+    def detail(self, lo: float, hi: float, buckets: int) -> tuple[dict[str, Any], list[Any]]:
+        """Decimated points between relative seconds ``lo`` and ``hi``.
+
+        Returns the JSON header (``lo``, ``hi``, ``bucket`` samples per bucket, covered
+        sample range ``i0``..``i1``, ``points``, ``dtypes``) and the buffers: float64 times,
+        then one array per channel. At most ``2 * buckets`` points per channel.
+        """
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
+            raise ValueError(f"bad detail window {lo!r}..{hi!r}")
+        buckets = max(1, min(int(buckets), MAX_DETAIL_BUCKETS))
+        s = self._series
+        # One sample beyond each edge so the line enters and leaves the window.
+        i0 = max(0, s.sample_index(lo, "left") - 1)
+        i1 = min(s.n, s.sample_index(hi, "right") + 1)
+        dec = decimate(s.rel, self._pyramids, i0, i1, buckets)
+        header, bufs = pack(dec, self._dtypes)
+        header.update(lo=lo, hi=hi)
+        return header, bufs
+
+    @property
+    def series(self) -> data_mod.Series:
+        """The validated series (relative times and channel arrays), read-only."""
+        return self._series
+
+
+__all__ = ["TimeSeriesVideo"]
