@@ -138,7 +138,8 @@ export function formatTick(rel: number, step: number, meta: TimeMeta): string {
 export function formatTime(rel: number, meta: TimeMeta): string {
   if (meta.kind === "numeric") {
     const own = Number(meta.t0) + rel / unitSeconds(meta);
-    return `${own.toFixed(Math.max(3, decimalsFor(unitSeconds(meta) > 1 ? 1e-6 : 1e-3 / unitSeconds(meta))))} ${meta.unit}`;
+    // Microsecond resolution, whatever the unit.
+    return `${own.toFixed(decimalsFor(1e-6 / unitSeconds(meta)))} ${meta.unit}`;
   }
   const { date, frac } = wall(rel, meta);
   const rounded = Math.min(Math.round(frac * 1e6) / 1e6, 0.999999);

@@ -193,8 +193,8 @@ def _parse_datetimes(raw: pd.Series | pd.Index, name: str) -> pd.DatetimeIndex:
                 "use ISO 8601 strings such as 2024-05-01T12:00:00.123456+02:00, or numbers "
                 "with time_unit="
             ) from err
-    idx = pd.DatetimeIndex(parsed)
-    return idx
+    # pandas 3 keeps the parsed resolution (often microseconds); work in ns.
+    return pd.DatetimeIndex(parsed).as_unit("ns")
 
 
 def _is_stringy(raw: pd.Series | pd.Index) -> bool:

@@ -109,8 +109,10 @@ class Pyramid:
 def bucket_size(count: int, buckets: int, pyramid: Pyramid) -> int:
     """Samples per bucket so that ``count`` samples give at most about ``buckets`` buckets.
 
-    The size is a multiple of the coarsest pyramid block that fits, so a query
-    reduces whole blocks. 1 means the window is shown raw.
+    The size is a whole number of pyramid blocks, so a query reduces whole
+    blocks; rounding it up to a block keeps the count at or below ``buckets``.
+    Blocks at most 1/8 of the size keep that rounding under 12.5%, so the
+    answer is never much coarser than asked. 1 means the window is shown raw.
     """
     target = math.ceil(count / max(buckets, 1))
     if target <= RAW_THRESHOLD:
@@ -118,9 +120,9 @@ def bucket_size(count: int, buckets: int, pyramid: Pyramid) -> int:
     block = 1
     for lv in range(len(pyramid.levels)):
         b = pyramid.block_size(lv)
-        if b <= target:
+        if b * 8 <= target:
             block = b
-    return (target // block) * block
+    return -(-target // block) * block
 
 
 @dataclass(frozen=True)

@@ -212,11 +212,32 @@ class TimeSeriesVideo(anywidget.AnyWidget):
         )
         return proposal.value
 
+    def _revert_on_error(self, change: t.Bunch, build: Any) -> Any:
+        """Run ``build()``; on failure put the trait back as it was and re-raise.
+
+        traitlets skips validators for None on ``allow_none`` traits, so a None
+        assignment is checked here, after the fact.
+        """
+        try:
+            return build()
+        except Exception:
+            with self.hold_trait_notifications():
+                self.set_trait(change.name, change.old)
+            self._pending.clear()
+            raise
+
     @t.observe(*_CONFIG)
     def _config_changed(self, change: t.Bunch) -> None:
+        if self._initializing:
+            return
         series = self._pending.pop("series", None)
         if series is None:
-            return
+            series = self._revert_on_error(
+                change,
+                lambda: data_mod.prepare(
+                    self.data, self.time, self.channels, self.time_unit, self.sort
+                ),
+            )
         old = self.selection
         self._install_series(series)
         self._meta = self._meta_json()
@@ -238,9 +259,14 @@ class TimeSeriesVideo(anywidget.AnyWidget):
 
     @t.observe("media", "media_kind")
     def _media_changed(self, change: t.Bunch) -> None:
-        if "source" not in self._pending:
+        if self._initializing:
             return
-        self._source = self._pending.pop("source")
+        if "source" in self._pending:
+            self._source = self._pending.pop("source")
+        else:
+            self._source = self._revert_on_error(
+                change, lambda: media_mod.resolve(self.media, self.media_kind)
+            )
         self.media_duration = None
         self._media = self._source.to_json() if self._source else None
 

@@ -541,6 +541,7 @@ def rmtree_quiet(path: Path) -> None:
 
 # --------------------------------------------------------------------------- the widget
 
+
 def part(name: str) -> str:
     """CSS selector of the widget's DOM hook ``data-part=name``."""
     return f'[data-part="{name}"]'
