@@ -4,6 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .data import DataError
 from .media import MediaError
+from .sample import Sample, sample
 from .timemap import TimeMap
 from .widget import TimeSeriesVideo
 
@@ -12,4 +13,12 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0.0.0"
 
-__all__ = ["DataError", "MediaError", "TimeMap", "TimeSeriesVideo", "__version__"]
+__all__ = [
+    "DataError",
+    "MediaError",
+    "Sample",
+    "TimeMap",
+    "TimeSeriesVideo",
+    "__version__",
+    "sample",
+]

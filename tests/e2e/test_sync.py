@@ -55,9 +55,22 @@ class Shown:
     def box(self, name: str) -> dict[str, float]:
         return h.box(self.page, h.part(name))
 
+    def overview_plot(self) -> dict[str, float]:
+        """Box of the overview's plotting area, which spans the whole series.
+
+        That is uPlot's ``.u-over`` inside the overview when there is one (the
+        strip keeps a few px of padding either side), else the overview itself.
+        """
+        return _plot_box(self.page, "overview")
+
+    def overview_x(self, t: float) -> float:
+        """Page x of data time ``t`` on the overview strip."""
+        ov = self.overview_plot()
+        return ov["x"] + (t - self.t0) / self.span * ov["width"]
+
     def px_per_data(self) -> float:
-        """Overview pixels per data-time unit (the overview spans the whole series)."""
-        return self.box("overview")["width"] / self.span
+        """Overview pixels per data-time unit."""
+        return self.overview_plot()["width"] / self.span
 
     def wait_media_time(self, target: float, tol: float = FRAME, timeout: float = 10.0) -> float:
         """Poll the media's currentTime until it is within ``tol`` of ``target``; returns it."""
@@ -145,9 +158,9 @@ def test_drag_range_moves_window_and_seeks(shown: Shown) -> None:
     )
     assert ok, "w.media_duration never arrived"
     start0, end0 = shown.selection()
-    ov = shown.box("overview")
+    ov = shown.overview_plot()
     rng = shown.box("range")
-    px_per = ov["width"] / shown.span
+    px_per = shown.px_per_data()
     room = (ov["x"] + ov["width"]) - (rng["x"] + rng["width"]) - 5
     dx = min(150.0, room)
     assert dx > 40, f"no room to drag the range right: overview={ov}, range={rng}"
@@ -172,7 +185,7 @@ def test_drag_range_moves_window_and_seeks(shown: Shown) -> None:
     start1, end1 = shown.wait_selection(lambda s: abs(s[0] - expected_start) <= tol)
     rng1 = shown.box("range")
     assert abs(start1 - expected_start) <= tol, (
-        f"after dragging the range {dx:.1f} px right (overview {ov['width']:.1f} px for "
+        f"after dragging the range {dx:.1f} px right (overview plot {ov['width']:.1f} px for "
         f"{shown.span} s = {px_per:.3f} px/s), selection went from ({start0:.3f}, {end0:.3f}) "
         f"to ({start1:.3f}, {end1:.3f}); expected start {expected_start:.3f} ± {tol:.3f}. "
         f"Range box before {rng}, after {rng1}"
@@ -198,9 +211,9 @@ def test_drag_range_moves_window_and_seeks(shown: Shown) -> None:
 def test_resize_end_handle(shown: Shown) -> None:
     page = shown.page
     start0, end0 = shown.selection()
-    ov = shown.box("overview")
+    ov = shown.overview_plot()
     handle = shown.box("range-end")
-    px_per = ov["width"] / shown.span
+    px_per = shown.px_per_data()
     room = (ov["x"] + ov["width"]) - (handle["x"] + handle["width"]) - 5
     dx = min(120.0, room)
     assert dx > 40, f"no room to widen the range: overview={ov}, range-end handle={handle}"
@@ -226,14 +239,14 @@ def test_resize_end_handle(shown: Shown) -> None:
 def test_selection_from_python_moves_range_and_seeks(shown: Shown) -> None:
     page = shown.page
     shown.lab.exec("w.selection = (10.0, 15.0)")
-    ov = shown.box("overview")
-    expected_left = ov["x"] + (10.0 - shown.t0) / shown.span * ov["width"]
+    expected_left = shown.overview_x(10.0)
     ok, left = h.wait_until(
         lambda: shown.box("range")["x"], lambda x: abs(x - expected_left) <= PX_TOL, timeout=10
     )
     assert ok, (
         f"after w.selection = (10, 15) the range's left edge is at {left:.1f} px, expected "
-        f"{expected_left:.1f} ± {PX_TOL} (overview {ov}); range {shown.box('range')}"
+        f"{expected_left:.1f} ± {PX_TOL} (overview plot {shown.overview_plot()}); "
+        f"range {shown.box('range')}"
     )
     target = shown.lab.json("w.data_to_media(10.0)")
     media = shown.wait_media_time(target)
@@ -267,47 +280,60 @@ def test_media_seek_moves_selection_when_sync_both(shown: Shown) -> None:
     )
 
     # The playhead sits where the detail window begins (the data time the media shows).
-    plot_left = _detail_plot_left(page)
-
-    def playhead_x() -> float | None:
-        try:
-            b = shown.box("playhead")
-        except h.HarnessError:
-            return None
-        return b["x"] + b["width"] / 2
-
-    ok, x = h.wait_until(
-        playhead_x, lambda v: v is not None and abs(v - plot_left) <= PX_TOL + 1, timeout=10
+    plot = _plot_box(page, "detail")
+    ok, line = h.wait_until(
+        lambda: _line_state(page, "playhead"),
+        lambda v: v.get("x") is not None and abs(v["x"] - plot["x"]) <= PX_TOL + 1,
+        timeout=10,
     )
     assert ok, (
-        f"the playhead is at x={x} px, expected at the detail chart's plot left edge "
-        f"{plot_left:.1f} ± {PX_TOL + 1} px (window starts at the media's time); "
-        f"detail box {shown.box('detail')}"
+        f"the detail playhead is {line}, expected visible at the detail plot's left edge "
+        f"x={plot['x']:.1f} ± {PX_TOL + 1} px (the window starts at the media's time "
+        f"{expected:.3f}); detail plot box {plot}"
     )
 
     # The overview's playhead marks the same time on the whole-series strip.
-    ov = shown.box("overview")
-    expected_ov = ov["x"] + (expected - shown.t0) / shown.span * ov["width"]
-    ovp = shown.box("overview-playhead")
-    ovx = ovp["x"] + ovp["width"] / 2
-    assert abs(ovx - expected_ov) <= PX_TOL, (
-        f"overview-playhead at {ovx:.1f} px, expected {expected_ov:.1f} ± {PX_TOL}"
+    expected_ov = shown.overview_x(expected)
+    ok, ovline = h.wait_until(
+        lambda: _line_state(page, "overview-playhead"),
+        lambda v: v.get("x") is not None and abs(v["x"] - expected_ov) <= PX_TOL,
+        timeout=5,
+    )
+    assert ok, f"overview-playhead is {ovline}, expected at x={expected_ov:.1f} ± {PX_TOL}"
+
+
+def _plot_box(page: Any, name: str) -> dict[str, float]:
+    """Box of the plotting area inside the chart ``data-part=name``.
+
+    The charts draw axes and padding around their plot; the data times map onto
+    the plot area, uPlot's ``.u-over``. Falls back to the part's own box.
+    """
+    return dict(
+        page.evaluate(
+            """(sel) => {
+              const d = document.querySelector(sel);
+              const over = d.querySelector('.u-over') || d;
+              const r = over.getBoundingClientRect();
+              return {x: r.left, y: r.top, width: r.width, height: r.height};
+            }""",
+            h.part(name),
+        )
     )
 
 
-def _detail_plot_left(page: Any) -> float:
-    """Left edge of the detail chart's plotting area (uPlot's ``.u-over``), else the container's.
-
-    The detail chart may draw a y axis left of the plot; where the window begins
-    is the plot area's left edge.
-    """
-    return float(
+def _line_state(page: Any, name: str) -> dict[str, Any]:
+    """Where a playhead line is: center x on the page, hidden?, style.left, data-time."""
+    return dict(
         page.evaluate(
-            """() => {
-              const d = document.querySelector('[data-part="detail"]');
-              const over = d.querySelector('.u-over') || d;
-              return over.getBoundingClientRect().left;
-            }"""
+            """(sel) => {
+              const el = document.querySelector(sel);
+              if (!el) return {present: false};
+              const r = el.getBoundingClientRect();
+              const shown = !el.hidden && (r.width > 0 || r.height > 0);
+              return {present: true, x: shown ? r.left + r.width / 2 : null, hidden: el.hidden,
+                      styleLeft: el.style.left, dataTime: el.dataset.time ?? null};
+            }""",
+            h.part(name),
         )
     )
 
