@@ -41,8 +41,9 @@ export class ModelState {
   readonly progress = new Set<(f: number) => void>();
   private readonly fetcher: LatestOnly<DetailJob>;
   private blob: { key: string; promise: Promise<string>; url?: string } | null = null;
-  /** Requests sent to the kernel for detail (diagnostics and benchmarks). */
+  /** Detail requests sent to the kernel, and replies decoded (diagnostics, tests, benchmarks). */
   detailRequests = 0;
+  detailReplies = 0;
   lastError: string | null = null;
 
   constructor(private model: AnyModel) {
@@ -90,11 +91,12 @@ export class ModelState {
       const { msg, buffers } = await this.channel.request("detail", { lo: req.lo, hi: req.hi, buckets: req.buckets });
       const chunk = decodeChunk(req.lo, req.hi, Number(msg.bucket), msg.dtypes as Dtype[], buffers[0], buffers.slice(1));
       this.cache.add(chunk);
+      this.detailReplies++;
       this.lastError = null;
-      for (const fn of this.listeners) fn();
     } catch (err) {
       this.lastError = String(err);
     }
+    for (const fn of this.listeners) fn();
   }
 
   /** Number of detail requests waiting for the kernel (never more than one). */

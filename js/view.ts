@@ -182,8 +182,13 @@ export class View {
     const span = this.meta().span;
     const max = hi > lo ? hi : lo + (span > 0 ? span * 1e-6 : 1e-6);
     this.detail.setScale("x", { min: lo, max });
-    this.detailBox.dataset.source = chunk === this.st.overview ? "overview" : "detail";
     this.st.want(lo, hi, px);
+    const ds = this.detailBox.dataset;
+    ds.source = chunk === this.st.overview ? "overview" : "detail";
+    ds.requests = String(this.st.detailRequests);
+    ds.replies = String(this.st.detailReplies);
+    if (this.st.lastError) ds.error = this.st.lastError;
+    else delete ds.error;
   }
 
   private onDetailArrived = (): void => {

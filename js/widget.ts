@@ -10,13 +10,19 @@ import type { BufferLike } from "./buffers";
 import { ModelState } from "./state";
 import { View } from "./view";
 
-const STATES = new WeakMap<AnyModel, ModelState>();
+/*
+ * Per-model state, keyed by the model's `_uid` trait: anywidget hands `render`
+ * a proxy of the model (so it can drop a view's listeners), not the object
+ * `initialize` got, so the model object itself cannot be the key.
+ */
+const STATES = new Map<string, ModelState>();
 
 function stateOf(model: AnyModel): ModelState {
-  let st = STATES.get(model);
+  const uid = model.get("_uid") as string;
+  let st = STATES.get(uid);
   if (!st) {
     st = new ModelState(model);
-    STATES.set(model, st);
+    STATES.set(uid, st);
   }
   return st;
 }
@@ -31,7 +37,7 @@ const initialize: Initialize = ({ model }) => {
     model.off("msg:custom", onMsg);
     model.off("change:_overview", onOverview);
     st.dispose();
-    STATES.delete(model);
+    STATES.delete(model.get("_uid") as string);
   };
 };
 

@@ -24,6 +24,12 @@ def direct(values: np.ndarray, size: int, k0: int, k1: int) -> tuple[np.ndarray,
     return np.array(lo), np.array(hi)
 
 
+def pair_extremes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Min and max of each bucket's two points, whichever order they come in."""
+    a, b = y[0::2].astype(np.float64), y[1::2].astype(np.float64)
+    return np.fmin(a, b), np.fmax(a, b)
+
+
 def test_pyramid_levels_hold_exact_block_extremes() -> None:
     rng = np.random.default_rng(1)
     v = rng.normal(size=10_007).astype(np.float32)
@@ -52,7 +58,7 @@ def test_few_samples_are_sent_raw() -> None:
     np.testing.assert_array_equal(d.ys[0], v[10:60])
 
 
-def test_decimated_points_are_bucket_min_then_max_at_bucket_edges() -> None:
+def test_decimated_points_are_bucket_extremes_at_bucket_edges() -> None:
     rel = np.arange(1000) / 100.0
     v = np.sin(np.arange(1000) / 7.0)
     d = decimate(rel, [Pyramid(v)], 0, 1000, buckets=50)
@@ -60,8 +66,9 @@ def test_decimated_points_are_bucket_min_then_max_at_bucket_edges() -> None:
     assert size == 20
     k = len(d.x) // 2
     lo, hi = direct(v, size, 0, k)
-    np.testing.assert_array_equal(d.ys[0][0::2], lo)
-    np.testing.assert_array_equal(d.ys[0][1::2], hi)
+    got_lo, got_hi = pair_extremes(d.ys[0])
+    np.testing.assert_array_equal(got_lo, lo)
+    np.testing.assert_array_equal(got_hi, hi)
     np.testing.assert_array_equal(d.x[0::2], rel[np.arange(k) * size])
     np.testing.assert_array_equal(d.x[1::2], rel[np.minimum(np.arange(k) * size + size, 1000) - 1])
     assert np.all(np.diff(d.x) >= 0)
@@ -110,11 +117,21 @@ def test_any_window_equals_reducing_the_raw_data(
     assert size == bucket_size(i1 - i0, buckets, p)
     k0, k1 = i0 // size, -(-i1 // size)
     lo, hi = direct(v.astype(np.float64), size, k0, k1)
-    np.testing.assert_array_equal(d.ys[0][0::2].astype(np.float64), lo)
-    np.testing.assert_array_equal(d.ys[0][1::2].astype(np.float64), hi)
+    got_lo, got_hi = pair_extremes(d.ys[0])
+    np.testing.assert_array_equal(got_lo, lo)
+    np.testing.assert_array_equal(got_hi, hi)
     # The window is covered, at most one bucket wider on each side.
     assert d.i0 <= i0 < d.i0 + size
     assert d.i1 - size < i1 <= d.i1
+
+
+def test_slopes_stay_monotone_not_sawtooth() -> None:
+    n = 10_000
+    rel = np.arange(n, dtype=np.float64)
+    for v in (np.arange(n, dtype=np.float64), -np.arange(n, dtype=np.float64)):
+        d = decimate(rel, [Pyramid(v)], 0, n, 100)
+        steps = np.diff(d.ys[0])
+        assert (steps >= 0).all() or (steps <= 0).all(), "a ramp must decimate to a ramp"
 
 
 def test_nan_buckets_stay_gaps() -> None:

@@ -147,8 +147,9 @@ class Decimated:
 def decimate(rel: np.ndarray, pyramids: list[Pyramid], i0: int, i1: int, buckets: int) -> Decimated:
     """Points for samples ``i0..i1-1``: raw when few, else min/max per bucket.
 
-    In decimated form every bucket contributes two points: its minimum at the
-    time of its first sample and its maximum at the time of its last sample.
+    In decimated form every bucket contributes two points, its minimum and its
+    maximum, at the times of its first and last samples: the maximum first where
+    the bucket falls (first sample above last), else the minimum first.
     Buckets are aligned to multiples of their size, so the covered range may
     extend a little beyond ``i0..i1`` (at most one bucket on each side).
     """
@@ -170,8 +171,11 @@ def decimate(rel: np.ndarray, pyramids: list[Pyramid], i0: int, i1: int, buckets
     ys = []
     for p in pyramids:
         lo, hi = p.bucket_minmax(size, k0, k1)
+        # Where a bucket falls (its first sample above its last), put the
+        # maximum first: otherwise a smooth slope draws as a sawtooth.
+        falling = p.values[starts] > p.values[ends]
         y = np.empty(2 * lo.shape[0], dtype=lo.dtype)
-        y[0::2] = lo
-        y[1::2] = hi
+        y[0::2] = np.where(falling, hi, lo)
+        y[1::2] = np.where(falling, lo, hi)
         ys.append(y)
     return Decimated(x, ys, size, int(starts[0]), int(ends[-1]) + 1)

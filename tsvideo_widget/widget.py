@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 import pathlib
 from typing import Any
 
@@ -113,6 +114,7 @@ class TimeSeriesVideo(anywidget.AnyWidget):
     height = t.Int(220, help="Height of the detail chart in CSS pixels (int, 220).").tag(sync=True)
 
     # -- synced, private: what the front end draws ----------------------------------------
+    _uid = t.Unicode(help="Stable id of this widget's front-end state (str).").tag(sync=True)
     _meta: t.Dict[str, Any] = t.Dict().tag(sync=True)
     _overview: t.Dict[str, Any] = t.Dict().tag(sync=True)
     _media: t.Dict[str, Any] | t.Any = t.Dict(allow_none=True).tag(sync=True)
@@ -154,6 +156,7 @@ class TimeSeriesVideo(anywidget.AnyWidget):
             media=media,
             media_kind=media_kind,
             labels=labels,
+            _uid=uuid.uuid4().hex,
             _meta=self._meta_json(),
             _overview=self._overview_json(),
             _media=source.to_json() if source else None,

@@ -53,27 +53,10 @@ class SampleFiles:
 def _sample_into(root: Path) -> SampleFiles | str:
     """Copy the sample files into ``root``; returns a reason string when impossible."""
     try:
-        import tsvideo_widget
-        from tsvideo_widget import TimeSeriesVideo, sample  # noqa: F401
-    except Exception as exc:
-        return f"tsvideo_widget is not importable with TimeSeriesVideo and sample: {exc!r}"
-    widget_js = Path(tsvideo_widget.__file__).parent / "static" / "widget.js"
-    if not widget_js.exists():
-        return f"{widget_js} is missing: run `npm run build`"
-    if not callable(sample):  # the submodule, while __init__ does not export sample()
-        sample = getattr(sample, "sample", sample)
-    try:
-        s = sample()
-    except Exception as exc:
-        return f"tsvideo_widget.sample() failed: {exc!r}"
-    names = {}
-    for part in ("data", "video", "audio"):
-        src = Path(getattr(s, part))
-        if not src.is_file():
-            return f"sample().{part} = {src} does not exist"
-        shutil.copy2(src, root / src.name)
-        names[part] = src.name
-    return SampleFiles(originals=s, **names)
+        s = h.load_sample()
+    except h.HarnessError as exc:
+        return str(exc)
+    return SampleFiles(originals=s, **h.copy_sample(s, root))
 
 
 @dataclass
@@ -227,3 +210,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         rep.sections.append(
             ("jupyter server log (tail)", srv.server.log_tail(4000)),
         )
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Point at the saved screenshots/console logs when any e2e test failed."""
+    failed = terminalreporter.stats.get("failed", []) + terminalreporter.stats.get("error", [])
+    dirs = {
+        line.split(" saved in ", 1)[1].split("\n", 1)[0]
+        for rep in failed
+        for name, line in getattr(rep, "sections", [])
+        if name == "e2e artifacts" and " saved in " in line
+    }
+    if dirs:
+        terminalreporter.section("e2e artifacts")
+        for d in sorted(dirs):
+            terminalreporter.write_line(d)

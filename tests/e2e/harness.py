@@ -542,6 +542,46 @@ def rmtree_quiet(path: Path) -> None:
 # --------------------------------------------------------------------------- the widget
 
 
+def load_sample() -> Any:
+    """``tsvideo_widget.sample()`` (the NamedTuple of Paths), after checking the widget is built.
+
+    Raises :class:`HarnessError` saying what is missing.
+    """
+    try:
+        import tsvideo_widget
+        from tsvideo_widget import TimeSeriesVideo  # noqa: F401
+    except Exception as exc:
+        raise HarnessError(f"tsvideo_widget.TimeSeriesVideo is not importable: {exc!r}") from exc
+    widget_js = Path(tsvideo_widget.__file__).parent / "static" / "widget.js"
+    if not widget_js.exists():
+        raise HarnessError(f"{widget_js} is missing: run `npm run build`")
+    sample = getattr(tsvideo_widget, "sample", None)
+    if sample is not None and not callable(sample):
+        # The submodule, while the package's __init__ does not export sample().
+        sample = getattr(sample, "sample", None)
+    if sample is None:
+        raise HarnessError("tsvideo_widget.sample() does not exist")
+    try:
+        s = sample()
+    except Exception as exc:
+        raise HarnessError(f"tsvideo_widget.sample() failed: {exc!r}") from exc
+    for name in ("data", "video", "audio"):
+        path = Path(getattr(s, name))
+        if not path.is_file():
+            raise HarnessError(f"sample().{name} = {path} does not exist")
+    return s
+
+
+def copy_sample(sample: Any, root: Path) -> dict[str, str]:
+    """Copy the sample's data, video and audio into ``root``; returns their names there."""
+    names = {}
+    for name in ("data", "video", "audio"):
+        src = Path(getattr(sample, name))
+        shutil.copy2(src, root / src.name)
+        names[name] = src.name
+    return names
+
+
 def part(name: str) -> str:
     """CSS selector of the widget's DOM hook ``data-part=name``."""
     return f'[data-part="{name}"]'
