@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-import uuid
 import pathlib
+import uuid
 from typing import Any
 
 import anywidget
