@@ -514,8 +514,11 @@ export class View {
       line.hidden = true;
       return;
     }
-    const x = u.valToPos(rel, "x");
+    // uPlot applies setScale in a microtask, so valToPos may still see the old
+    // window here: place the line from the window this view has just set.
+    const [lo, hi] = u === this.detail ? this.sel : [0, this.meta().span];
     const w = u.over.clientWidth;
+    const x = hi > lo ? ((rel - lo) / (hi - lo)) * w : 0;
     line.hidden = !(x >= -0.5 && x <= w + 0.5);
     line.style.left = `${x}px`;
   }

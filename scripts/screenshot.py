@@ -8,7 +8,7 @@ widget's root element (viewport 1200x900, device scale factor 1).
 
 Usage::
 
-    python scripts/screenshot.py [--out docs/screenshot.png] [--start 14.0]
+    python scripts/screenshot.py [--out docs/screenshot.png] [--start 14.1]
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshot.png")
     parser.add_argument(
-        "--start", type=float, default=14.0, help="data time the range starts at (s)"
+        "--start", type=float, default=14.1, help="data time the range starts at (s)"
     )
     args = parser.parse_args(argv)
     t = time.monotonic()

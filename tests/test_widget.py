@@ -266,9 +266,12 @@ def test_media_chunks_stream_the_file(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_labels_are_stored() -> None:
     w = TimeSeriesVideo(frame(), labels=["Run", "Walk"])
     assert w.labels == ["Run", "Walk"]
-    assert w._labels == [{"name": "Run", "color": None}, {"name": "Walk", "color": None}]
+    assert w._labels == [
+        {"name": "Run", "color": None, "key": "1"},
+        {"name": "Walk", "color": None, "key": "2"},
+    ]
     w.labels = {"Run": "#f00"}
-    assert w._labels == [{"name": "Run", "color": "#f00"}]
+    assert w._labels == [{"name": "Run", "color": "#f00", "key": "1"}]
     with pytest.raises(ValueError, match="twice"):
         w.labels = ["Run", "Run"]
     with pytest.raises(TypeError, match="list of names"):

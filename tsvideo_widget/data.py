@@ -50,6 +50,7 @@ class Series:
         t0: first time in the column's own terms (float, or pandas Timestamp).
         tz: time zone name of datetime data, or None (naive or numeric).
         time_name: the time column's name ("index" when the index was used).
+        index: the rows' index labels, in the order of ``rel`` (after sort=True).
     """
 
     rel: np.ndarray
@@ -60,6 +61,7 @@ class Series:
     t0: Any
     tz: str | None
     time_name: str
+    index: pd.Index
 
     @property
     def n(self) -> int:
@@ -76,18 +78,23 @@ class Series:
         """Seconds per unit of a numeric time column (1.0 for datetimes)."""
         return TIME_UNITS[self.unit] if self.kind == "numeric" else 1.0
 
-    def to_rel(self, t: Any) -> float:
-        """Convert a time in the column's own terms to seconds since t0."""
+    def own(self, t: Any) -> Any:
+        """``t`` as the column's own type (float, or Timestamp in the data's zone), unrounded."""
         if self.kind == "numeric":
-            if isinstance(t, (pd.Timestamp, np.datetime64)) or hasattr(t, "tzinfo"):
+            if isinstance(t, (pd.Timestamp, np.datetime64, str)) or hasattr(t, "tzinfo"):
                 raise TypeError(
-                    f"time {t!r} is a timestamp, but the time column {self.time_name!r} "
+                    f"time {t!r} is not a number, but the time column {self.time_name!r} "
                     f"holds numbers in {self.unit!r}: pass a number"
                 )
-            v = float(t)
+            return float(t)
+        return _to_timestamp(t, self.tz, self.time_name)
+
+    def to_rel(self, t: Any) -> float:
+        """Convert a time in the column's own terms to seconds since t0."""
+        v = self.own(t)
+        if self.kind == "numeric":
             return (v - float(self.t0)) * self.unit_seconds
-        ts = _to_timestamp(t, self.tz, self.time_name)
-        return float((ts - self.t0) / pd.Timedelta(seconds=1))
+        return float((v - self.t0) / pd.Timedelta(seconds=1))
 
     def from_rel(self, rel: float) -> Any:
         """Convert seconds since t0 to the column's own terms (float or Timestamp)."""
@@ -341,6 +348,7 @@ def prepare(
         t0=t0,
         tz=tz,
         time_name=time_name,
+        index=df.index,
     )
 
 

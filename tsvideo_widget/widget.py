@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
+import os
 import pathlib
 import uuid
 from typing import Any
 
 import anywidget
+import pandas as pd
 import traitlets as t
 
 from . import data as data_mod
+from . import labelfiles
 from . import media as media_mod
+from . import regions as reg
 from .decimate import Pyramid, decimate
 from .timemap import TimeMap, check_rate
 from .transport import pack, wire_dtype
@@ -41,6 +45,14 @@ def _selection_from_json(value: Any, widget: TimeSeriesVideo) -> Any:
         return None
     s = widget._series
     return (s.from_rel(float(value[0])), s.from_rel(float(value[1])))
+
+
+def _regions_to_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
+    return reg.to_wire(value or [], widget._series)
+
+
+def _regions_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
+    return reg.from_wire(value or [], widget._series)
 
 
 class TimeSeriesVideo(anywidget.AnyWidget):
@@ -111,6 +123,20 @@ class TimeSeriesVideo(anywidget.AnyWidget):
     )
     window = t.Float(5.0, help="Initial detail window width in media seconds (> 0).").tag(sync=True)
     labels = t.Any(None, allow_none=True, help="Label names (list) or name -> colour (dict).")
+    hotkeys = t.Dict(
+        t.Unicode(), default_value={}, help="Label name -> key that picks it; default 1-9 in order."
+    )
+    regions = t.List(
+        t.Dict(),
+        help=(
+            "Labeled regions: dicts with id (str), start, end (the time column's own terms), "
+            "label (str), channel (None or a channel name), meta (dict). start == end is a "
+            "point event. Assigning redraws; browser edits update it."
+        ),
+    ).tag(sync=True, to_json=_regions_to_json, from_json=_regions_from_json)
+    autosave = t.Unicode(
+        None, allow_none=True, help="CSV or JSON path written atomically on every region change."
+    )
     height = t.Int(220, help="Height of the detail chart in CSS pixels (int, 220).").tag(sync=True)
 
     # -- synced, private: what the front end draws ----------------------------------------
@@ -131,6 +157,7 @@ class TimeSeriesVideo(anywidget.AnyWidget):
         sort: bool = False,
         media_kind: str | None = None,
         labels: Any = None,
+        autosave: str | os.PathLike[str] | None = None,
         **kwargs: Any,
     ) -> None:
         unknown = [k for k in kwargs if not self.has_trait(k) or k.startswith("_")]
@@ -147,6 +174,14 @@ class TimeSeriesVideo(anywidget.AnyWidget):
         self._source = source
         self._selection_auto = "selection" not in kwargs
         self._pending: dict[str, Any] = {}
+        autosave_path = os.fspath(autosave) if autosave is not None else None
+        if autosave_path is not None and os.path.exists(autosave_path):
+            if "regions" in kwargs:
+                raise ValueError(
+                    f"both regions= and an existing autosave file {autosave_path!r} were given; "
+                    "the file holds the saved work: drop regions=, or pick another autosave path"
+                )
+            kwargs["regions"] = labelfiles.parse(autosave_path, series)
         super().__init__(
             data=data,
             time=time,
@@ -156,6 +191,7 @@ class TimeSeriesVideo(anywidget.AnyWidget):
             media=media,
             media_kind=media_kind,
             labels=labels,
+            autosave=autosave_path,
             _uid=uuid.uuid4().hex,
             _meta=self._meta_json(),
             _overview=self._overview_json(),
@@ -165,6 +201,12 @@ class TimeSeriesVideo(anywidget.AnyWidget):
         if self.selection is None:
             self._set_auto_selection()
         self._initializing = False
+        # The labels are known now: check regions given at construction (or autosaved).
+        self.regions = reg.normalize_all(
+            self.regions, self._series, self._label_names(), self._series.channels
+        )
+        self._labels_changed(t.Bunch(new=self.labels))
+        self._autosave()
         self.on_msg(self._on_message)
 
     # -- series ---------------------------------------------------------------------------
@@ -383,15 +425,126 @@ class TimeSeriesVideo(anywidget.AnyWidget):
             seen.add(name)
         return value
 
-    @t.observe("labels")
+    @t.observe("labels", "hotkeys")
     def _labels_changed(self, change: t.Bunch) -> None:
-        value = change.new
-        if value is None:
-            self._labels = []
-        elif isinstance(value, dict):
-            self._labels = [{"name": k, "color": v} for k, v in value.items()]
-        else:
-            self._labels = [{"name": k, "color": None} for k in value]
+        value = self.labels
+        names = self._label_names() or []
+        colours = value if isinstance(value, dict) else {}
+        keys = dict(zip(names, [str(i + 1) for i in range(9)], strict=False))
+        keys.update(self.hotkeys)
+        self._labels = [{"name": n, "color": colours.get(n), "key": keys.get(n)} for n in names]
+
+    @t.validate("hotkeys")
+    def _validate_hotkeys(self, proposal: t.Bunch) -> dict[str, str]:
+        value = dict(proposal.value)
+        names = self._label_names() or []
+        for name, key in value.items():
+            if name not in names:
+                raise ValueError(f"hotkey for {name!r}, which is not a label; labels are {names}")
+            if not isinstance(key, str) or len(key) != 1 or key in " .?":
+                raise ValueError(
+                    f"hotkey {key!r} for {name!r} must be one character, not space, '.' or '?'"
+                )
+        if len(set(value.values())) != len(value):
+            raise ValueError(f"two labels share a hotkey in {value}")
+        return value
+
+    def _label_names(self) -> list[str] | None:
+        if self.labels is None:
+            return None
+        return list(self.labels)
+
+    # -- regions -------------------------------------------------------------------------------
+    @t.validate("regions")
+    def _validate_regions(self, proposal: t.Bunch) -> list[dict[str, Any]]:
+        if self._initializing:
+            return list(proposal.value)
+        return reg.normalize_all(
+            proposal.value, self._series, self._label_names(), self._series.channels
+        )
+
+    @t.observe("regions")
+    def _regions_changed(self, change: t.Bunch) -> None:
+        if not self._initializing:
+            self._autosave()
+
+    def _autosave(self) -> None:
+        if self.autosave is not None:
+            labelfiles.export(self.autosave, self.regions, self._series, self.timemap)
+
+    def add_region(
+        self, start: Any, end: Any, label: str, channel: str | None = None, **meta: Any
+    ) -> str:
+        """Add a region (or a point event when ``start == end``); returns its id.
+
+        ``start``/``end`` are in the time column's own terms; extra keyword
+        arguments are kept in the region's ``meta`` dict.
+        """
+        r = reg.normalize(
+            {"start": start, "end": end, "label": label, "channel": channel, "meta": meta},
+            self._series,
+            self._label_names(),
+            self._series.channels,
+        )
+        self.regions = [*self.regions, r]
+        return str(r["id"])
+
+    def remove_region(self, id: str) -> None:
+        """Remove the region with this id; KeyError naming it if there is none."""
+        kept = [r for r in self.regions if r["id"] != id]
+        if len(kept) == len(self.regions):
+            raise KeyError(f"no region with id {id!r}")
+        self.regions = kept
+
+    def clear_regions(self) -> None:
+        """Remove every region."""
+        self.regions = []
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per region: id, label, channel, start, end, duration, media_start,
+        media_end (seconds, through the current mapping), then meta keys; sorted by start."""
+        return reg.to_dataframe(self.regions, self._series, self.timemap)
+
+    def from_dataframe(self, df: pd.DataFrame, replace: bool = True) -> None:
+        """Load regions from a table shaped like :meth:`to_dataframe` (extra columns -> meta).
+
+        ``replace=False`` appends to the current regions instead.
+        """
+        new = reg.from_dataframe(df)
+        self.regions = new if replace else [*self.regions, *new]
+
+    def labels_per_sample(self, channel: str | None = None) -> pd.Series:
+        """Each sample's label, aligned with the data's rows (None outside every region).
+
+        Where regions overlap, the region that starts last wins (the innermost of
+        nested regions); at a shared boundary the later region wins; point events
+        label nothing. See :func:`tsvideo_widget.regions.labels_per_sample`.
+        """
+        return reg.labels_per_sample(self.regions, self._series, self._series.index, channel)
+
+    def export(self, path: str | os.PathLike[str]) -> pathlib.Path:
+        """Write the regions to a .csv or .json file (atomically); returns the path."""
+        return labelfiles.export(path, self.regions, self._series, self.timemap)
+
+    def load(self, path: str | os.PathLike[str], replace: bool = True) -> None:
+        """Load regions from a .csv or .json file written by :meth:`export` or autosave."""
+        new = labelfiles.parse(path, self._series)
+        self.regions = new if replace else [*self.regions, *new]
+
+    def to_label_studio(
+        self, from_name: str = "label", to_name: str = "ts", time_format: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The regions as Label Studio ``timeserieslabels`` results (a list of dicts)."""
+        return labelfiles.to_label_studio(
+            self.regions, self._series, from_name, to_name, time_format
+        )
+
+    def from_label_studio(
+        self, results: Any, time_format: str | None = None, replace: bool = True
+    ) -> None:
+        """Load regions from Label Studio results, an annotation or a task dict."""
+        new = labelfiles.from_label_studio(results, self._series, time_format)
+        self.regions = new if replace else [*self.regions, *new]
 
     # -- messages from the browser -------------------------------------------------------------
     def _on_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:

@@ -86,6 +86,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _die_with_parent() -> None:
+    """In the server's child process: get SIGTERM when the process that started it dies.
+
+    So a test run that is killed (timeout, Ctrl-C twice, SIGKILL) leaves no
+    orphaned server; the server then shuts its kernels down itself. Linux only;
+    a no-op elsewhere.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    except Exception:
+        pass
+
+
 class JupyterServer:
     """A ``jupyter lab`` subprocess serving ``root`` on 127.0.0.1.
 
@@ -162,6 +179,7 @@ class JupyterServer:
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: kernels die with it
+            preexec_fn=_die_with_parent,
         )
         try:
             self._wait_ready()

@@ -96,6 +96,13 @@ def show(lab: Any, kind: str, media: str | None = None, extra: str = "") -> Show
     media = media or (sample.video if kind == "video" else sample.audio)
     lab.run_notebook(f"widget_{kind}", h.widget_cells(sample.data, media, extra))
     h.wait_for_widget(lab.page)
+    # Every mapping depends on the media's duration: wait until the kernel has it.
+    ok, _ = h.wait_until(lambda: lab.json("w.media_duration"), lambda d: d is not None, timeout=15)
+    if not ok:
+        raise h.HarnessError(
+            f"w.media_duration stayed None in the kernel for 15 s although the media element "
+            f"has loaded its metadata: {h.media_state(lab.page)}"
+        )
     t0, t_end = _data_span(lab)
     return Shown(lab=lab, kind=kind, t0=t0, t_end=t_end)
 
@@ -139,10 +146,7 @@ def test_renders(shown: Shown) -> None:
     assert page.locator(h.part("error")).count() == 0, (
         f"error part shown: {page.locator(h.part('error')).first.text_content()!r}"
     )
-    ok, duration = h.wait_until(
-        lambda: shown.lab.json("w.media_duration"), lambda d: d is not None, timeout=15
-    )
-    assert ok, "w.media_duration stayed None in the kernel for 15 s"
+    duration = shown.lab.json("w.media_duration")
     assert abs(duration - 30.0) < 0.2, f"w.media_duration = {duration}, expected ~30.0 s"
     src = h.media_state(page)["src"]
     assert "/files/" in src, f"media inside the server root should load via /files/, src={src!r}"
@@ -153,10 +157,6 @@ def test_renders(shown: Shown) -> None:
 
 def test_drag_range_moves_window_and_seeks(shown: Shown) -> None:
     page = shown.page
-    ok, _ = h.wait_until(
-        lambda: shown.lab.json("w.media_duration"), lambda d: d is not None, timeout=15
-    )
-    assert ok, "w.media_duration never arrived"
     start0, end0 = shown.selection()
     ov = shown.overview_plot()
     rng = shown.box("range")
@@ -279,27 +279,28 @@ def test_media_seek_moves_selection_when_sync_both(shown: Shown) -> None:
         f"± {frame_data:.4f}; media: {h.media_state(page)}"
     )
 
-    # The playhead sits where the detail window begins (the data time the media shows).
+    # The playhead sits where the detail window begins (the data time the media shows),
+    # and the overview's playhead marks the same time on the whole-series strip.
     plot = _plot_box(page, "detail")
-    ok, line = h.wait_until(
-        lambda: _line_state(page, "playhead"),
-        lambda v: v.get("x") is not None and abs(v["x"] - plot["x"]) <= PX_TOL + 1,
-        timeout=10,
-    )
-    assert ok, (
-        f"the detail playhead is {line}, expected visible at the detail plot's left edge "
-        f"x={plot['x']:.1f} ± {PX_TOL + 1} px (the window starts at the media's time "
-        f"{expected:.3f}); detail plot box {plot}"
-    )
-
-    # The overview's playhead marks the same time on the whole-series strip.
     expected_ov = shown.overview_x(expected)
-    ok, ovline = h.wait_until(
-        lambda: _line_state(page, "overview-playhead"),
-        lambda v: v.get("x") is not None and abs(v["x"] - expected_ov) <= PX_TOL,
-        timeout=5,
+    checks = {
+        "playhead": (plot["x"], PX_TOL + 1),
+        "overview-playhead": (expected_ov, PX_TOL),
+    }
+    problems = []
+    for name, (want, tol) in checks.items():
+        ok, line = h.wait_until(
+            lambda name=name: _line_state(page, name),
+            lambda v, want=want, tol=tol: v.get("x") is not None and abs(v["x"] - want) <= tol,
+            timeout=5,
+        )
+        if not ok:
+            problems.append(f"{name} is {line}, expected visible at x={want:.1f} ± {tol} px")
+    assert not problems, (
+        f"after seeking the media to 20.0 s (data time {expected:.3f}) with sync='both': "
+        + "; ".join(problems)
+        + f" (detail plot box {plot}, overview plot box {shown.overview_plot()})"
     )
-    assert ok, f"overview-playhead is {ovline}, expected at x={expected_ov:.1f} ± {PX_TOL}"
 
 
 def _plot_box(page: Any, name: str) -> dict[str, float]:
