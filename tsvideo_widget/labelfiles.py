@@ -148,11 +148,12 @@ def parse(path: str | os.PathLike[str], series: Series) -> list[dict[str, Any]]:
     if not text.strip():
         raise LabelFileError(f"{str(p)!r} is empty; it was left as is")
     try:
+        # Only empty cells are missing: a label such as "NA" or "None" stays text.
         df = pd.read_csv(
             p,
             dtype={"id": str, "label": str, "channel": str},
             keep_default_na=False,
-            na_values={"channel": [""]},
+            na_values=[""],
         )
     except (pd.errors.ParserError, ValueError) as err:
         raise LabelFileError(
