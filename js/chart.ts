@@ -75,7 +75,12 @@ export function makeChart(target: HTMLElement, spec: ChartSpec, data: Data): uPl
     scales: { x: { time: false } },
     legend: { show: spec.detail, live: spec.detail },
     cursor: spec.detail
-      ? { drag: { x: false, y: false, setScale: false }, points: { show: false } }
+      ? {
+          drag: { x: false, y: false, setScale: false },
+          points: { show: false },
+          // uPlot resets the zoom on double-click; here double-click makes a point event.
+          bind: { dblclick: () => null },
+        }
       : { show: false, drag: { x: false, y: false, setScale: false } },
     select: { show: false, left: 0, top: 0, width: 0, height: 0 },
     padding: [8, 8, 0, spec.detail ? 0 : 8],

@@ -21,6 +21,7 @@ import {
   safeUrl,
   type MediaInfo,
 } from "./media";
+import { Labeler } from "./labeling";
 import { jumpTo, moveBy, resizeEdge, zoomAround, type Sel } from "./range";
 import { Seeker } from "./seeker";
 import type { ModelState } from "./state";
@@ -82,6 +83,11 @@ export class View {
   private lastMediaReport = 0;
   private frameHandle: number | null = null;
   private followNextSeek = false;
+  private readonly labeler: Labeler;
+  /** Media time at which to pause (playing one region), or null. */
+  private stopAt: number | null = null;
+  /** Seconds per video frame, measured from presented frames; 1/30 until known. */
+  private frameDuration = 1 / 30;
 
   constructor(
     private model: AnyModel,
@@ -90,6 +96,9 @@ export class View {
   ) {
     this.root = div("root", "tsv-root", el);
     this.root.tabIndex = 0;
+    // JupyterLab handles shortcuts in the capture phase; this attribute makes
+    // it leave keys pressed inside the widget to the widget.
+    this.root.dataset.lmSuppressShortcuts = "true";
     this.mediaBox = div(null, "tsv-media", this.root);
     this.detailBox = div("detail", "tsv-detail", this.root);
     this.overviewBox = div("overview", "tsv-overview", this.root);
@@ -102,6 +111,23 @@ export class View {
     this.theme = readTheme(this.root);
 
     this.sel = this.modelSelection() ?? [0, 0];
+    this.labeler = new Labeler({
+      model,
+      root: this.root,
+      signal: this.ac.signal,
+      barAnchor: this.detailBox,
+      detailOver: () => this.detail?.over ?? null,
+      overviewOver: () => this.overview?.over ?? null,
+      window: () => this.sel,
+      span: () => this.meta().span,
+      playheadTime: () => this.playheadTime(),
+      playing: () => !!this.media && !this.media.paused,
+      seekData: (rel) => this.seekData(rel),
+      playRange: (a, b) => this.playRange(a, b),
+      togglePlay: () => this.togglePlay(),
+      stepWindow: (dir) => this.stepWindow(dir),
+      stepFrame: (dir) => this.stepFrame(dir),
+    });
     this.buildCharts();
     this.listen();
     this.loadMedia();
@@ -161,6 +187,7 @@ export class View {
     this.detail.over.appendChild(this.playhead);
     this.detailChunk = null;
     this.attachPointerHandlers();
+    this.labeler?.attach();
   }
 
   private chunkData(c: Chunk | null): Data {
@@ -211,6 +238,7 @@ export class View {
       this.seeker?.seek(Math.max(0, toMedia(sel[0], this.timemap())));
     }
     this.positionPlayheads();
+    this.labeler?.draw();
     this.updateStatus();
   }
 
@@ -442,6 +470,10 @@ export class View {
   private onMediaTime(force = false): void {
     const el = this.media;
     if (!el) return;
+    if (this.stopAt !== null && !el.paused && el.currentTime >= this.stopAt) {
+      el.pause();
+      this.stopAt = null;
+    }
     this.positionPlayheads();
     if (this.syncMode() === "both" && !el.paused) this.followMedia(false);
     const now = performance.now();
@@ -476,8 +508,12 @@ export class View {
     if (!el) return;
     // requestVideoFrameCallback fires once per presented frame; timeupdate only 4-66 Hz.
     if (el instanceof HTMLVideoElement && "requestVideoFrameCallback" in el) {
-      const tick = () => {
+      let last: number | null = null;
+      const tick = (_now: number, meta: VideoFrameCallbackMetadata) => {
         if (this.media !== el || el.paused) return;
+        // Consecutive presented frames differ by one frame's duration (or a few when frames drop).
+        if (last !== null && meta.mediaTime > last) this.frameDuration = Math.min(this.frameDuration, meta.mediaTime - last);
+        last = meta.mediaTime;
         this.onMediaTime();
         this.frameHandle = el.requestVideoFrameCallback(tick);
       };
@@ -609,10 +645,55 @@ export class View {
     this.positionRange();
     this.drawDetail();
     this.positionPlayheads();
+    this.labeler.draw();
+  }
+
+  // -- actions the labeling UI asks for ----------------------------------------------------------
+
+  private playheadTime(): number | null {
+    const el = this.media;
+    if (!el || this.model.get("media_duration") == null) return null;
+    return toData(el.currentTime, this.timemap());
+  }
+
+  private seekData(rel: number): void {
+    this.followNextSeek = this.syncMode() === "both";
+    this.seeker?.seek(Math.max(0, toMedia(rel, this.timemap())));
+  }
+
+  private playRange(a: number, b: number): void {
+    const el = this.media;
+    if (!el) return;
+    this.seekData(a);
+    this.stopAt = toMedia(b, this.timemap());
+    void el.play().catch(() => this.reportPlaying(false));
+  }
+
+  private togglePlay(): void {
+    const el = this.media;
+    if (!el) return;
+    this.stopAt = null;
+    if (el.paused) void el.play().catch(() => this.reportPlaying(false));
+    else el.pause();
+  }
+
+  private stepWindow(direction: number): void {
+    const w = this.sel[1] - this.sel[0];
+    this.applySelection(moveBy(this.sel, direction * w, this.meta().span), "local");
+    this.commitSelection(true);
+  }
+
+  private stepFrame(direction: number): void {
+    const el = this.media;
+    if (!el) return;
+    if (!el.paused) el.pause();
+    this.followNextSeek = this.syncMode() === "both";
+    this.seeker?.seek(Math.max(0, el.currentTime + direction * this.frameDuration));
   }
 
   destroy(): void {
     this.ac.abort();
+    this.labeler.destroy();
     for (const [name, fn] of this.modelHandlers) this.model.off(name, fn);
     for (const fn of this.unsubscribe) fn();
     if (this.saveTimer) clearTimeout(this.saveTimer);

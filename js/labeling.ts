@@ -1,0 +1,440 @@
+/**
+ * The labeling UI of one view: the label bar, regions drawn over the detail
+ * chart and the overview, mouse editing and keyboard shortcuts.
+ *
+ * Pure editing logic lives in regions.ts; this module turns gestures into
+ * operations, commits them to the model (so Python's `regions` follows) and
+ * keeps the undo history. Every string from labels or data is set with
+ * textContent.
+ */
+
+import type { AnyModel } from "@anywidget/types";
+import {
+  applyOp,
+  assignLanes,
+  createRegion,
+  History,
+  moveRegion,
+  resizeRegion,
+  toggleLive,
+  visible,
+  type Op,
+  type Region,
+} from "./regions";
+
+export interface LabelInfo {
+  name: string;
+  color: string | null;
+  key: string | null;
+}
+
+/** What the labeling UI needs from its view. */
+export interface LabelHost {
+  model: AnyModel;
+  root: HTMLElement;
+  signal: AbortSignal;
+  /** Container the label bar is inserted before. */
+  barAnchor: HTMLElement;
+  detailOver(): HTMLElement | null;
+  overviewOver(): HTMLElement | null;
+  window(): [number, number];
+  span(): number;
+  /** Data time (relative seconds) of the playhead, or null without media. */
+  playheadTime(): number | null;
+  playing(): boolean;
+  seekData(rel: number): void;
+  playRange(a: number, b: number): void;
+  togglePlay(): void;
+  stepWindow(direction: number): void;
+  stepFrame(direction: number): void;
+}
+
+export const LABEL_PALETTE = ["#e15759", "#4e79a7", "#59a14f", "#f28e2b", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f"];
+
+const SHORTCUTS: [string, string][] = [
+  ["1-9 (or a label's key)", "pick a label; change the selected region's label; while playing, open then close a region at the playhead"],
+  ["drag on the chart", "draw a region with the active label"],
+  ["double-click, or .", "point event (at the click, or at the playhead)"],
+  ["click a region", "select it and seek the media to its start; drag its body to move, its edges to resize"],
+  ["Delete / Backspace", "remove the selected region"],
+  ["Ctrl/Cmd+Z, Ctrl/Cmd+Shift+Z", "undo, redo"],
+  ["Space", "play / pause"],
+  ["← →", "step the window by its width"],
+  ["Shift+← →", "step one video frame"],
+  ["Esc", "deselect"],
+];
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, part?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  e.className = cls;
+  if (part) e.dataset.part = part;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function fmt(t: number): string {
+  return t.toFixed(3);
+}
+
+export class Labeler {
+  private readonly bar: HTMLDivElement;
+  private readonly info: HTMLSpanElement;
+  private readonly help: HTMLDivElement;
+  private readonly detailLayer: HTMLDivElement;
+  private readonly overviewLayer: HTMLDivElement;
+  private readonly buttons = new Map<string, HTMLButtonElement>();
+  private readonly history = new History();
+  private active: string | null = null;
+  private selected: string | null = null;
+  private live = new Map<string, number>();
+  /** A region being drawn or dragged, shown in place of its committed version. */
+  private preview: Region | null = null;
+  private onRegions = () => this.draw();
+  private onLabels = () => this.buildBar();
+
+  constructor(private host: LabelHost) {
+    this.bar = el("div", "tsv-labelbar", "labelbar");
+    this.info = el("span", "tsv-region-info", "region-info");
+    this.help = el("div", "tsv-shortcuts", "shortcuts");
+    this.help.hidden = true;
+    this.detailLayer = el("div", "tsv-regions", "regions");
+    this.overviewLayer = el("div", "tsv-regions tsv-overview-regions", "overview-regions");
+    host.barAnchor.parentElement!.insertBefore(this.bar, host.barAnchor);
+    host.barAnchor.parentElement!.insertBefore(this.help, host.barAnchor);
+    this.buildHelp();
+    this.buildBar();
+    host.model.on("change:regions", this.onRegions);
+    host.model.on("change:_labels", this.onLabels);
+    host.root.addEventListener("keydown", (e) => this.onKey(e), { signal: host.signal });
+  }
+
+  /** Re-attach the layers after the charts were rebuilt, and hook pointer input. */
+  attach(): void {
+    const over = this.host.detailOver();
+    const oover = this.host.overviewOver();
+    if (over) {
+      over.appendChild(this.detailLayer);
+      const signal = this.host.signal;
+      over.addEventListener("pointerdown", (e) => this.onPointerDown(e, over), { signal });
+      over.addEventListener("dblclick", (e) => this.onDoubleClick(e, over), { signal });
+    }
+    if (oover) oover.insertBefore(this.overviewLayer, oover.firstChild);
+    this.draw();
+  }
+
+  destroy(): void {
+    this.host.model.off("change:regions", this.onRegions);
+    this.host.model.off("change:_labels", this.onLabels);
+    this.bar.remove();
+    this.help.remove();
+    this.detailLayer.remove();
+    this.overviewLayer.remove();
+  }
+
+  // -- model --------------------------------------------------------------------------------
+
+  private labels(): LabelInfo[] {
+    return (this.host.model.get("_labels") as LabelInfo[] | null) ?? [];
+  }
+
+  regions(): Region[] {
+    return ((this.host.model.get("regions") as Region[] | null) ?? []).map((r) => ({ ...r, channel: r.channel ?? null, meta: r.meta ?? {} }));
+  }
+
+  color(label: string): string {
+    const labels = this.labels();
+    const i = labels.findIndex((l) => l.name === label);
+    if (i >= 0 && labels[i].color) return labels[i].color!;
+    return LABEL_PALETTE[(i >= 0 ? i : labels.length) % LABEL_PALETTE.length];
+  }
+
+  /** Apply an edit, send it to the kernel and (unless it is an undo/redo) record it. */
+  private commit(op: Op, record = true): void {
+    if (op.length === 0) return;
+    const next = applyOp(this.regions(), op);
+    this.host.model.set("regions", next);
+    this.host.model.save_changes();
+    if (record) this.history.push(op);
+    this.draw();
+  }
+
+  private undo(): void {
+    const op = this.history.undo();
+    if (op) this.commit(op, false);
+  }
+
+  private redo(): void {
+    const op = this.history.redo();
+    if (op) this.commit(op, false);
+  }
+
+  // -- label bar ------------------------------------------------------------------------------
+
+  private buildBar(): void {
+    const labels = this.labels();
+    this.bar.replaceChildren();
+    this.buttons.clear();
+    this.bar.hidden = labels.length === 0;
+    if (labels.length && (this.active === null || !labels.some((l) => l.name === this.active))) this.active = labels[0].name;
+    for (const l of labels) {
+      const b = el("button", "tsv-label", "label");
+      b.type = "button";
+      b.dataset.label = l.name;
+      const swatch = el("span", "tsv-swatch");
+      swatch.style.background = this.color(l.name);
+      b.append(swatch, el("span", "tsv-label-name", undefined, l.name));
+      if (l.key) b.append(el("kbd", "tsv-key", undefined, l.key));
+      b.addEventListener("click", () => this.pickLabel(l.name), { signal: this.host.signal });
+      this.buttons.set(l.name, b);
+      this.bar.append(b);
+    }
+    this.bar.append(this.info);
+    const tools: [string, string, () => void][] = [
+      ["▶", "play-region", () => this.playSelected()],
+      ["✕", "delete-region", () => this.deleteSelected()],
+      ["↶", "undo", () => this.undo()],
+      ["↷", "redo", () => this.redo()],
+      ["?", "help-toggle", () => (this.help.hidden = !this.help.hidden)],
+    ];
+    for (const [text, part, fn] of tools) {
+      const b = el("button", "tsv-tool", part, text);
+      b.type = "button";
+      b.title = part.replace("-", " ");
+      b.addEventListener("click", fn, { signal: this.host.signal });
+      this.bar.append(b);
+    }
+    this.updateBar();
+  }
+
+  private buildHelp(): void {
+    const dl = el("dl", "tsv-shortcut-list");
+    for (const [k, v] of SHORTCUTS) dl.append(el("dt", "", undefined, k), el("dd", "", undefined, v));
+    this.help.append(el("strong", "", undefined, "Shortcuts (when the widget has focus)"), dl);
+  }
+
+  private updateBar(): void {
+    for (const [name, b] of this.buttons) {
+      b.classList.toggle("tsv-active", name === this.active);
+      b.setAttribute("aria-pressed", String(name === this.active));
+      b.classList.toggle("tsv-recording", this.live.has(name));
+    }
+    const r = this.regions().find((x) => x.id === this.selected);
+    this.info.textContent = r ? `${r.label} ${fmt(r.start)}–${fmt(r.end)}` : "";
+    this.bar.dataset.active = this.active ?? "";
+  }
+
+  private pickLabel(name: string): void {
+    const r = this.regions().find((x) => x.id === this.selected);
+    if (r && r.label !== name) this.commit([{ before: r, after: { ...r, label: name } }]);
+    this.active = name;
+    this.updateBar();
+    this.host.root.focus({ preventScroll: true });
+  }
+
+  // -- drawing ----------------------------------------------------------------------------------
+
+  draw(): void {
+    let regions = this.regions();
+    if (this.preview) {
+      const p = this.preview;
+      regions = regions.some((r) => r.id === p.id) ? regions.map((r) => (r.id === p.id ? p : r)) : [...regions, p];
+    }
+    if (this.selected && !regions.some((r) => r.id === this.selected)) this.selected = null;
+    this.drawDetail(regions);
+    this.drawOverview(regions);
+    this.updateBar();
+  }
+
+  private drawDetail(regions: Region[]): void {
+    const over = this.host.detailOver();
+    if (!over) return;
+    const [lo, hi] = this.host.window();
+    const w = over.clientWidth;
+    const x = (t: number) => (hi > lo ? ((t - lo) / (hi - lo)) * w : 0);
+    const shown = visible(regions, lo, hi);
+    const lanes = assignLanes(shown);
+    const nodes: HTMLElement[] = [];
+    for (const r of shown) {
+      const colour = this.color(r.label);
+      const d = el("div", r.start === r.end ? "tsv-region tsv-event" : "tsv-region", "region");
+      d.dataset.id = r.id;
+      d.dataset.label = r.label;
+      d.style.setProperty("--tsv-region-color", colour);
+      const left = Math.max(x(r.start), -2);
+      const right = Math.min(x(r.end), w + 2);
+      d.style.left = `${left}px`;
+      if (r.start !== r.end) {
+        const l = lanes.get(r.id)!;
+        d.style.width = `${Math.max(right - left, 1)}px`;
+        d.style.top = `${(100 * l.lane) / l.lanes}%`;
+        d.style.height = `${100 / l.lanes}%`;
+        const a = el("div", "tsv-edge tsv-edge-start");
+        a.dataset.edge = "start";
+        const b = el("div", "tsv-edge tsv-edge-end");
+        b.dataset.edge = "end";
+        d.append(a, b);
+      }
+      d.append(el("span", "tsv-region-label", undefined, r.channel ? `${r.label} · ${r.channel}` : r.label));
+      if (r.id === this.selected) d.classList.add("tsv-selected");
+      nodes.push(d);
+    }
+    this.detailLayer.replaceChildren(...nodes);
+  }
+
+  private drawOverview(regions: Region[]): void {
+    const over = this.host.overviewOver();
+    if (!over) return;
+    const span = this.host.span();
+    const w = over.clientWidth;
+    const nodes = regions.map((r) => {
+      const d = el("div", "tsv-overview-region");
+      d.style.left = `${span > 0 ? (r.start / span) * w : 0}px`;
+      d.style.width = `${Math.max(span > 0 ? ((r.end - r.start) / span) * w : 0, 2)}px`;
+      d.style.background = this.color(r.label);
+      return d;
+    });
+    this.overviewLayer.replaceChildren(...nodes);
+  }
+
+  // -- pointer -------------------------------------------------------------------------------------
+
+  private timeAt(clientX: number, over: HTMLElement): number {
+    const [lo, hi] = this.host.window();
+    const rect = over.getBoundingClientRect();
+    return lo + ((clientX - rect.left) / Math.max(rect.width, 1)) * (hi - lo);
+  }
+
+  private onPointerDown(e: PointerEvent, over: HTMLElement): void {
+    if (e.button !== 0 || this.labels().length === 0) return;
+    const target = e.target as HTMLElement;
+    const regionEl = target.closest<HTMLElement>("[data-part=region]");
+    const edge = target.dataset.edge as "start" | "end" | undefined;
+    const t0 = this.timeAt(e.clientX, over);
+    const x0 = e.clientX;
+    const span = this.host.span();
+    const original = regionEl ? this.regions().find((r) => r.id === regionEl.dataset.id) ?? null : null;
+    if (original) {
+      this.selected = original.id;
+      this.updateBar();
+      this.draw();
+    }
+    e.preventDefault();
+    over.setPointerCapture(e.pointerId);
+    this.host.root.focus({ preventScroll: true });
+    let moved = false;
+    const ac = new AbortController();
+    const opts = { signal: AbortSignal.any([this.host.signal, ac.signal]) };
+    over.addEventListener("pointermove", (ev) => {
+      if (!moved && Math.abs(ev.clientX - x0) < 3) return;
+      moved = true;
+      const t = this.timeAt(ev.clientX, over);
+      if (original) {
+        this.preview = edge ? resizeRegion(original, edge, t, span) : moveRegion(original, t - t0, span);
+      } else {
+        this.preview = createRegion(t0, t, this.active!, span, null, this.preview?.id);
+      }
+      this.draw();
+    }, opts);
+    const finish = (commit: boolean) => {
+      ac.abort();
+      const p = this.preview;
+      this.preview = null;
+      if (commit && moved && p) {
+        if (original) this.commit([{ before: original, after: p }]);
+        else if (p.end > p.start) {
+          this.selected = p.id;
+          this.commit([{ before: null, after: p }]);
+        }
+      } else if (commit && !moved) {
+        if (original) this.host.seekData(original.start);
+        else this.selected = null;
+      }
+      this.draw();
+    };
+    over.addEventListener("pointerup", () => finish(true), opts);
+    over.addEventListener("pointercancel", () => finish(false), opts);
+  }
+
+  private onDoubleClick(e: MouseEvent, over: HTMLElement): void {
+    if (this.labels().length === 0 || !this.active) return;
+    if ((e.target as HTMLElement).closest("[data-part=region]")) return;
+    this.addEvent(this.timeAt(e.clientX, over));
+  }
+
+  private addEvent(t: number): void {
+    const r = createRegion(t, t, this.active!, this.host.span());
+    this.selected = r.id;
+    this.commit([{ before: null, after: r }]);
+  }
+
+  // -- keyboard ---------------------------------------------------------------------------------
+
+  private onKey(e: KeyboardEvent): void {
+    const target = e.target as HTMLElement;
+    if (target.closest("input, textarea, select, [contenteditable=true]") || target.tagName === "VIDEO" || target.tagName === "AUDIO") {
+      if (!(e.key === " " && (target.tagName === "VIDEO" || target.tagName === "AUDIO"))) return;
+    }
+    const mod = e.ctrlKey || e.metaKey;
+    let handled = true;
+    if (mod && (e.key === "z" || e.key === "Z")) {
+      if (e.shiftKey) this.redo();
+      else this.undo();
+    } else if (mod && (e.key === "y" || e.key === "Y")) {
+      this.redo();
+    } else if (mod || e.altKey) {
+      handled = false;
+    } else if (e.key === " ") {
+      this.host.togglePlay();
+    } else if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+      const dir = e.key === "ArrowLeft" ? -1 : 1;
+      if (e.shiftKey) this.host.stepFrame(dir);
+      else this.host.stepWindow(dir);
+    } else if (e.key === "Delete" || e.key === "Backspace") {
+      this.deleteSelected();
+    } else if (e.key === "Escape") {
+      this.selected = null;
+      this.draw();
+    } else if (e.key === "?") {
+      this.help.hidden = !this.help.hidden;
+    } else if (e.key === ".") {
+      const t = this.host.playheadTime();
+      if (t !== null && this.active) this.addEvent(t);
+    } else {
+      const label = this.labels().find((l) => l.key === e.key);
+      if (label) this.onLabelKey(label.name);
+      else handled = false;
+    }
+    if (handled) {
+      e.preventDefault();
+      e.stopPropagation();
+    }
+  }
+
+  private onLabelKey(name: string): void {
+    const t = this.host.playheadTime();
+    if (this.host.playing() && t !== null) {
+      const { open, closed } = toggleLive(this.live, name, t, this.host.span());
+      this.live = open;
+      if (closed) {
+        this.selected = closed.id;
+        this.commit([{ before: null, after: closed }]);
+      }
+      this.active = name;
+      this.updateBar();
+      return;
+    }
+    this.pickLabel(name);
+  }
+
+  private deleteSelected(): void {
+    const r = this.regions().find((x) => x.id === this.selected);
+    if (!r) return;
+    this.selected = null;
+    this.commit([{ before: r, after: null }]);
+  }
+
+  private playSelected(): void {
+    const r = this.regions().find((x) => x.id === this.selected);
+    if (r) this.host.playRange(r.start, r.end);
+  }
+}
