@@ -13,14 +13,19 @@ import {
   applyOp,
   assignLanes,
   createRegion,
+  hitTest,
   History,
   moveRegion,
   resizeRegion,
   toggleLive,
   visible,
+  type Hit,
   type Op,
   type Region,
 } from "./regions";
+
+/** Half-width, in CSS pixels, of the zone that grabs a region's edge or a point event. */
+const EDGE_GRAB_PX = 4;
 
 export interface LabelInfo {
   name: string;
@@ -117,6 +122,11 @@ export class Labeler {
       const signal = this.host.signal;
       over.addEventListener("pointerdown", (e) => this.onPointerDown(e, over), { signal });
       over.addEventListener("dblclick", (e) => this.onDoubleClick(e, over), { signal });
+      over.addEventListener("pointermove", (e) => {
+        if (e.buttons || this.labels().length === 0) return;
+        const hit = this.hitAt(e, over);
+        over.style.cursor = !hit ? "crosshair" : hit.part === "body" ? "move" : "ew-resize";
+      }, { signal });
     }
     if (oover) oover.insertBefore(this.overviewLayer, oover.firstChild);
     this.draw();
@@ -306,13 +316,12 @@ export class Labeler {
 
   private onPointerDown(e: PointerEvent, over: HTMLElement): void {
     if (e.button !== 0 || this.labels().length === 0) return;
-    const target = e.target as HTMLElement;
-    const regionEl = target.closest<HTMLElement>("[data-part=region]");
-    const edge = target.dataset.edge as "start" | "end" | undefined;
     const t0 = this.timeAt(e.clientX, over);
     const x0 = e.clientX;
     const span = this.host.span();
-    const original = regionEl ? this.regions().find((r) => r.id === regionEl.dataset.id) ?? null : null;
+    const hit = this.hitAt(e, over);
+    const edge = hit && hit.part !== "body" ? hit.part : undefined;
+    const original = hit ? this.regions().find((r) => r.id === hit.id) ?? null : null;
     if (original) {
       this.selected = original.id;
       this.updateBar();
@@ -355,9 +364,19 @@ export class Labeler {
     over.addEventListener("pointercancel", () => finish(false), opts);
   }
 
+  /** The region part under the pointer: the same lanes and margins the drawing uses. */
+  private hitAt(e: MouseEvent, over: HTMLElement): Hit | null {
+    const [lo, hi] = this.host.window();
+    const rect = over.getBoundingClientRect();
+    const shown = visible(this.regions(), lo, hi);
+    const tol = (EDGE_GRAB_PX / Math.max(rect.width, 1)) * (hi - lo);
+    const y = (e.clientY - rect.top) / Math.max(rect.height, 1);
+    return hitTest(shown, assignLanes(shown), this.timeAt(e.clientX, over), y, tol);
+  }
+
   private onDoubleClick(e: MouseEvent, over: HTMLElement): void {
     if (this.labels().length === 0 || !this.active) return;
-    if ((e.target as HTMLElement).closest("[data-part=region]")) return;
+    if (this.hitAt(e, over)) return;
     this.addEvent(this.timeAt(e.clientX, over));
   }
 
