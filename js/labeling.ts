@@ -41,6 +41,8 @@ export interface LabelHost {
   /** Container the label bar is inserted before. */
   barAnchor: HTMLElement;
   detailOver(): HTMLElement | null;
+  /** Names of the plotted channels. */
+  channels(): string[];
   overviewOver(): HTMLElement | null;
   window(): [number, number];
   span(): number;
@@ -90,12 +92,19 @@ export class Labeler {
   private readonly buttons = new Map<string, HTMLButtonElement>();
   private readonly history = new History();
   private active: string | null = null;
+  /** Channel new regions are for (per-channel labels), or null for all channels. */
+  private channel: string | null = null;
   private selected: string | null = null;
   private live = new Map<string, number>();
   /** A region being drawn or dragged, shown in place of its committed version. */
   private preview: Region | null = null;
   private onRegions = () => this.draw();
   private onLabels = () => this.buildBar();
+
+  /** Rebuild the label bar (labels or channels changed). */
+  rebuildBar(): void {
+    this.buildBar();
+  }
 
   constructor(private host: LabelHost) {
     this.bar = el("div", "tsv-labelbar", "labelbar");
@@ -197,6 +206,25 @@ export class Labeler {
       b.addEventListener("click", () => this.pickLabel(l.name), { signal: this.host.signal });
       this.buttons.set(l.name, b);
       this.bar.append(b);
+    }
+    const channels = this.host.channels();
+    if (channels.length > 1) {
+      const sel = el("select", "tsv-channel", "channel-select");
+      sel.title = "channel that new regions label";
+      sel.append(el("option", "", undefined, "all channels"));
+      for (const c of channels) {
+        const o = el("option", "", undefined, c);
+        o.value = c;
+        sel.append(o);
+      }
+      sel.options[0].value = "";
+      if (this.channel && channels.includes(this.channel)) sel.value = this.channel;
+      else this.channel = null;
+      sel.addEventListener("change", () => {
+        this.channel = sel.value || null;
+        this.host.root.focus({ preventScroll: true });
+      }, { signal: this.host.signal });
+      this.bar.append(sel);
     }
     this.bar.append(this.info);
     const tools: [string, string, () => void][] = [
@@ -340,7 +368,7 @@ export class Labeler {
       if (original) {
         this.preview = edge ? resizeRegion(original, edge, t, span) : moveRegion(original, t - t0, span);
       } else {
-        this.preview = createRegion(t0, t, this.active!, span, null, this.preview?.id);
+        this.preview = createRegion(t0, t, this.active!, span, this.channel, this.preview?.id);
       }
       this.draw();
     }, opts);
@@ -381,7 +409,7 @@ export class Labeler {
   }
 
   private addEvent(t: number): void {
-    const r = createRegion(t, t, this.active!, this.host.span());
+    const r = createRegion(t, t, this.active!, this.host.span(), this.channel);
     this.selected = r.id;
     this.commit([{ before: null, after: r }]);
   }
@@ -435,6 +463,7 @@ export class Labeler {
       const { open, closed } = toggleLive(this.live, name, t, this.host.span());
       this.live = open;
       if (closed) {
+        closed.channel = this.channel;
         this.selected = closed.id;
         this.commit([{ before: null, after: closed }]);
       }

@@ -117,6 +117,7 @@ export class View {
       signal: this.ac.signal,
       barAnchor: this.detailBox,
       detailOver: () => this.detail?.over ?? null,
+      channels: () => this.meta().channels,
       overviewOver: () => this.overview?.over ?? null,
       window: () => this.sel,
       span: () => this.meta().span,
@@ -605,6 +606,7 @@ export class View {
     this.onModel("change:_media", () => void this.loadMedia());
     this.onModel("change:_meta", () => {
       this.buildCharts();
+      this.labeler.rebuildBar();
       this.applySelection(this.modelSelection() ?? this.sel, "model");
     });
     this.onModel("change:_overview", () => {
