@@ -86,7 +86,17 @@ def make_screenshot(out: Path, start: float) -> Path:
     server = h.JupyterServer(root, home)
     try:
         names = h.copy_sample(sample, root)
-        h.write_notebook(root / "screenshot.ipynb", h.widget_cells(names["data"], names["video"]))
+        cell = (
+            "from tsvideo_widget import TimeSeriesVideo\n"
+            f"w = TimeSeriesVideo({names['data']!r}, media={names['video']!r}, "
+            'channels=["height", "ax"], labels=["Walk", "Run", "Still"])\n'
+            'w.add_region(10.5, 12.0, "Walk")\n'
+            'w.add_region(12.0, 16.4, "Run")\n'
+            'w.add_region(15.2, 15.9, "Still", channel="ax")\n'
+            'w.add_region(17.3, 17.3, "Run")\n'
+            "w"
+        )
+        h.write_notebook(root / "screenshot.ipynb", [cell])
         server.start()
         with sync_playwright() as pw:
             browser = h.launch_browser(pw)
