@@ -9,7 +9,6 @@ import uuid
 from typing import Any
 
 import anywidget
-import pandas as pd
 import traitlets as t
 
 from . import data as data_mod
@@ -17,6 +16,7 @@ from . import labelfiles
 from . import media as media_mod
 from . import regions as reg
 from .decimate import Pyramid, decimate
+from .labeling import RegionMethods
 from .timemap import TimeMap, check_rate
 from .transport import pack, wire_dtype
 
@@ -55,7 +55,7 @@ def _regions_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, An
     return reg.from_wire(value or [], widget._series)
 
 
-class TimeSeriesVideo(anywidget.AnyWidget):
+class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
     """Time series (overview + detail charts) next to a video or audio, kept in step.
 
     Args:
@@ -471,80 +471,6 @@ class TimeSeriesVideo(anywidget.AnyWidget):
     def _autosave(self) -> None:
         if self.autosave is not None:
             labelfiles.export(self.autosave, self.regions, self._series, self.timemap)
-
-    def add_region(
-        self, start: Any, end: Any, label: str, channel: str | None = None, **meta: Any
-    ) -> str:
-        """Add a region (or a point event when ``start == end``); returns its id.
-
-        ``start``/``end`` are in the time column's own terms; extra keyword
-        arguments are kept in the region's ``meta`` dict.
-        """
-        r = reg.normalize(
-            {"start": start, "end": end, "label": label, "channel": channel, "meta": meta},
-            self._series,
-            self._label_names(),
-            self._series.channels,
-        )
-        self.regions = [*self.regions, r]
-        return str(r["id"])
-
-    def remove_region(self, id: str) -> None:
-        """Remove the region with this id; KeyError naming it if there is none."""
-        kept = [r for r in self.regions if r["id"] != id]
-        if len(kept) == len(self.regions):
-            raise KeyError(f"no region with id {id!r}")
-        self.regions = kept
-
-    def clear_regions(self) -> None:
-        """Remove every region."""
-        self.regions = []
-
-    def to_dataframe(self) -> pd.DataFrame:
-        """One row per region: id, label, channel, start, end, duration, media_start,
-        media_end (seconds, through the current mapping), then meta keys; sorted by start."""
-        return reg.to_dataframe(self.regions, self._series, self.timemap)
-
-    def from_dataframe(self, df: pd.DataFrame, replace: bool = True) -> None:
-        """Load regions from a table shaped like :meth:`to_dataframe` (extra columns -> meta).
-
-        ``replace=False`` appends to the current regions instead.
-        """
-        new = reg.from_dataframe(df)
-        self.regions = new if replace else [*self.regions, *new]
-
-    def labels_per_sample(self, channel: str | None = None) -> pd.Series:
-        """Each sample's label, aligned with the data's rows (None outside every region).
-
-        Where regions overlap, the region that starts last wins (the innermost of
-        nested regions); at a shared boundary the later region wins; point events
-        label nothing. See :func:`tsvideo_widget.regions.labels_per_sample`.
-        """
-        return reg.labels_per_sample(self.regions, self._series, self._series.index, channel)
-
-    def export(self, path: str | os.PathLike[str]) -> pathlib.Path:
-        """Write the regions to a .csv or .json file (atomically); returns the path."""
-        return labelfiles.export(path, self.regions, self._series, self.timemap)
-
-    def load(self, path: str | os.PathLike[str], replace: bool = True) -> None:
-        """Load regions from a .csv or .json file written by :meth:`export` or autosave."""
-        new = labelfiles.parse(path, self._series)
-        self.regions = new if replace else [*self.regions, *new]
-
-    def to_label_studio(
-        self, from_name: str = "label", to_name: str = "ts", time_format: str | None = None
-    ) -> list[dict[str, Any]]:
-        """The regions as Label Studio ``timeserieslabels`` results (a list of dicts)."""
-        return labelfiles.to_label_studio(
-            self.regions, self._series, from_name, to_name, time_format
-        )
-
-    def from_label_studio(
-        self, results: Any, time_format: str | None = None, replace: bool = True
-    ) -> None:
-        """Load regions from Label Studio results, an annotation or a task dict."""
-        new = labelfiles.from_label_studio(results, self._series, time_format)
-        self.regions = new if replace else [*self.regions, *new]
 
     # -- messages from the browser -------------------------------------------------------------
     def _on_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
