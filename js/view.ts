@@ -12,18 +12,10 @@ import type uPlot from "uplot";
 import { withGaps } from "./buffers";
 import { makeChart, type Data } from "./chart";
 import type { Chunk } from "./detail";
-import {
-  createMediaElement,
-  describeMediaError,
-  filesUrl,
-  probe,
-  readPageConfig,
-  safeUrl,
-  type MediaInfo,
-} from "./media";
+import type { MediaInfo } from "./media";
+import { Player } from "./player";
 import { Labeler } from "./labeling";
 import { jumpTo, moveBy, resizeEdge, zoomAround, type Sel } from "./range";
-import { Seeker } from "./seeker";
 import type { ModelState } from "./state";
 import { onThemeChange, readTheme, type Theme } from "./theme";
 import type { TimeMeta } from "./timefmt";
@@ -68,9 +60,7 @@ export class View {
   private detail: uPlot | null = null;
   private overview: uPlot | null = null;
   private detailChunk: Chunk | null = null;
-  private media: HTMLMediaElement | null = null;
-  private seeker: Seeker | null = null;
-  private mediaAc: AbortController | null = null;
+  private player: Player | null = null;
   private sel: Sel = [0, 0];
   private dragging = false;
   private theme: Theme;
@@ -81,13 +71,8 @@ export class View {
   private recentSel: Sel[] = [];
   private recentMediaTimes: number[] = [];
   private lastMediaReport = 0;
-  private frameHandle: number | null = null;
   private followNextSeek = false;
   private readonly labeler: Labeler;
-  /** Media time at which to pause (playing one region), or null. */
-  private stopAt: number | null = null;
-  /** Seconds per video frame, measured from presented frames; 1/30 until known. */
-  private frameDuration = 1 / 30;
 
   constructor(
     private model: AnyModel,
@@ -122,12 +107,15 @@ export class View {
       window: () => this.sel,
       span: () => this.meta().span,
       playheadTime: () => this.playheadTime(),
-      playing: () => !!this.media && !this.media.paused,
+      playing: () => !!this.player && !this.player.paused,
       seekData: (rel) => this.seekData(rel),
-      playRange: (a, b) => this.playRange(a, b),
-      togglePlay: () => this.togglePlay(),
+      playRange: (a, b) => this.player?.playBetween(toMedia(a, this.timemap()), toMedia(b, this.timemap())),
+      togglePlay: () => this.player?.toggle(),
       stepWindow: (dir) => this.stepWindow(dir),
-      stepFrame: (dir) => this.stepFrame(dir),
+      stepFrame: (dir) => {
+        this.followNextSeek = this.syncMode() === "both";
+        this.player?.stepFrames(dir);
+      },
     });
     this.buildCharts();
     this.listen();
@@ -235,8 +223,8 @@ export class View {
     this.positionRange();
     this.drawDetail();
     const mode = this.syncMode();
-    if (origin !== "media" && mode !== "off" && this.media && this.model.get("media_duration") != null) {
-      this.seeker?.seek(Math.max(0, toMedia(sel[0], this.timemap())));
+    if (origin !== "media" && mode !== "off" && this.player && this.model.get("media_duration") != null) {
+      this.player.seek(toMedia(sel[0], this.timemap()));
     }
     this.positionPlayheads();
     this.labeler?.draw();
@@ -351,94 +339,34 @@ export class View {
 
   // -- media --------------------------------------------------------------------------------
 
-  private async loadMedia(): Promise<void> {
-    this.unloadMedia();
+  private loadMedia(): void {
+    this.player?.destroy();
+    this.player = null;
     const info = this.model.get("_media") as MediaInfo | null;
-    if (!info) {
-      this.mediaBox.hidden = true;
-      return;
-    }
-    this.mediaBox.hidden = false;
-    const el = createMediaElement(info);
-    this.media = el;
-    this.mediaAc = new AbortController();
-    const signal = AbortSignal.any([this.ac.signal, this.mediaAc.signal]);
-    this.seeker = new Seeker(el, signal);
-    this.mediaBox.replaceChildren(el);
-    this.root.classList.toggle("tsv-audio", info.kind === "audio");
-    this.bindMediaEvents(el, info, signal);
-    try {
-      const url = await this.resolveMediaUrl(info, signal);
-      if (signal.aborted || this.media !== el) return;
-      if (url === null) {
-        this.showError(`Media URL of ${info.name} is not allowed: only http(s) URLs and files are played.`);
-        return;
-      }
-      el.src = url;
-    } catch (err) {
-      if (!signal.aborted) this.showError(`Could not load ${info.name}: ${String(err)}`);
-    }
-  }
-
-  private async resolveMediaUrl(info: MediaInfo, signal: AbortSignal): Promise<string | null> {
-    if (info.source === "url") return safeUrl(info.url ?? "", document.baseURI);
-    if (info.source === "file" && info.path) {
-      const cfg = readPageConfig(document);
-      if (cfg?.serverRoot !== undefined && cfg.baseUrl !== undefined) {
-        const url = filesUrl(info.path, cfg.serverRoot, info.home ?? "", cfg.baseUrl);
-        if (url && (await probe(url, signal))) return safeUrl(url, document.baseURI);
-      }
-    }
-    this.setStatusNote(`Loading ${info.name} through the kernel…`);
-    const onProgress = (f: number) => this.setStatusNote(`Loading ${info.name} through the kernel: ${Math.round(f * 100)}%`);
-    this.st.progress.add(onProgress);
-    try {
-      return safeUrl(await this.st.mediaBlobUrl(info), document.baseURI);
-    } finally {
-      this.st.progress.delete(onProgress);
-      this.setStatusNote("");
-    }
-  }
-
-  private bindMediaEvents(el: HTMLMediaElement, info: MediaInfo, signal: AbortSignal): void {
-    const on = (type: string, fn: () => void) => el.addEventListener(type, fn, { signal });
-    on("loadedmetadata", () => {
-      this.clearError();
-      if (Number.isFinite(el.duration)) {
-        this.model.set("media_duration", el.duration);
+    this.mediaBox.hidden = !info;
+    if (!info) return;
+    const player = new Player(info, this.st, {
+      loaded: (duration) => {
+        this.clearError();
+        this.model.set("media_duration", duration);
         this.model.save_changes();
-      }
-      if (this.syncMode() !== "off") this.seeker?.seek(Math.max(0, toMedia(this.sel[0], this.timemap())));
-      this.positionPlayheads();
-    });
-    on("error", () => this.showError(describeMediaError(info, el.error?.code)));
-    on("play", () => {
-      this.reportPlaying(true);
-      this.startFrameLoop();
-    });
-    on("pause", () => this.reportPlaying(false));
-    on("ended", () => this.reportPlaying(false));
-    on("timeupdate", () => this.onMediaTime());
-    on("seeked", () => {
-      const own = this.seeker?.lastWasOwn ?? false;
-      const follow = this.followNextSeek || (!own && this.syncMode() === "both");
-      this.followNextSeek = false;
-      if (follow) this.followMedia(true);
-      this.onMediaTime(true);
-    });
-  }
-
-  private unloadMedia(): void {
-    this.mediaAc?.abort();
-    this.mediaAc = null;
-    if (this.media) {
-      this.media.pause();
-      this.media.removeAttribute("src");
-      this.media.load();
-    }
-    this.media = null;
-    this.seeker = null;
-    this.stopFrameLoop();
+        if (this.syncMode() !== "off") player.seek(toMedia(this.sel[0], this.timemap()));
+        this.positionPlayheads();
+      },
+      time: (force) => this.onMediaTime(force),
+      seeked: (own) => {
+        const follow = this.followNextSeek || (!own && this.syncMode() === "both");
+        this.followNextSeek = false;
+        if (follow) this.followMedia(true);
+      },
+      playing: (p) => this.reportPlaying(p),
+      error: (text) => this.showError(text),
+      note: (text) => this.setStatusNote(text),
+    }, this.ac.signal);
+    this.player = player;
+    this.mediaBox.replaceChildren(player.el);
+    this.root.classList.toggle("tsv-audio", info.kind === "audio");
+    void player.start();
   }
 
   private reportPlaying(p: boolean): void {
@@ -449,38 +377,31 @@ export class View {
   }
 
   private onModelPlaying = (): void => {
-    const el = this.media;
-    if (!el) return;
+    const player = this.player;
+    if (!player) return;
     const want = this.model.get("playing") as boolean;
-    if (want && el.paused) {
-      el.play().catch((err: unknown) => {
-        this.reportPlaying(false);
-        this.setStatusNote(`Playback was blocked by the browser (${String(err)}); press play in the widget.`);
-      });
-    } else if (!want && !el.paused) el.pause();
+    if (want && player.paused) player.play();
+    else if (!want && !player.paused) player.pause();
   };
 
   private onModelMediaTime = (): void => {
     const t = this.model.get("media_time") as number;
-    if (!this.media || this.recentMediaTimes.some((r) => Math.abs(r - t) < 1e-6)) return;
-    if (Math.abs(this.media.currentTime - t) < 1e-4) return;
+    const player = this.player;
+    if (!player || this.recentMediaTimes.some((r) => Math.abs(r - t) < 1e-6)) return;
+    if (Math.abs(player.currentTime - t) < 1e-4) return;
     this.followNextSeek = this.syncMode() === "both";
-    this.seeker?.seek(t);
+    player.seek(t);
   };
 
   private onMediaTime(force = false): void {
-    const el = this.media;
-    if (!el) return;
-    if (this.stopAt !== null && !el.paused && el.currentTime >= this.stopAt) {
-      el.pause();
-      this.stopAt = null;
-    }
+    const player = this.player;
+    if (!player) return;
     this.positionPlayheads();
-    if (this.syncMode() === "both" && !el.paused) this.followMedia(false);
+    if (this.syncMode() === "both" && !player.paused) this.followMedia(false);
     const now = performance.now();
     if (!force && now - this.lastMediaReport < MEDIA_TIME_INTERVAL_MS) return;
     this.lastMediaReport = now;
-    const t = el.currentTime;
+    const t = player.currentTime;
     if (Math.abs((this.model.get("media_time") as number) - t) < 1e-6) return;
     this.recentMediaTimes = [...this.recentMediaTimes.slice(-7), t];
     this.model.set("media_time", t);
@@ -492,9 +413,9 @@ export class View {
    * playback the window pages forward when the playhead leaves it.
    */
   private followMedia(seeked: boolean): void {
-    const el = this.media;
-    if (!el || this.dragging) return;
-    const rel = toData(el.currentTime, this.timemap());
+    const player = this.player;
+    if (!player || this.dragging) return;
+    const rel = toData(player.currentTime, this.timemap());
     const [a, b] = this.sel;
     if (!seeked && rel >= a && rel <= b) return;
     const next = moveBy([rel, rel + (b - a)], 0, this.meta().span);
@@ -503,44 +424,10 @@ export class View {
     this.commitSelection(true);
   }
 
-  private startFrameLoop(): void {
-    this.stopFrameLoop();
-    const el = this.media;
-    if (!el) return;
-    // requestVideoFrameCallback fires once per presented frame; timeupdate only 4-66 Hz.
-    if (el instanceof HTMLVideoElement && "requestVideoFrameCallback" in el) {
-      let last: number | null = null;
-      const tick = (_now: number, meta: VideoFrameCallbackMetadata) => {
-        if (this.media !== el || el.paused) return;
-        // Consecutive presented frames differ by one frame's duration (or a few when frames drop).
-        if (last !== null && meta.mediaTime > last) this.frameDuration = Math.min(this.frameDuration, meta.mediaTime - last);
-        last = meta.mediaTime;
-        this.onMediaTime();
-        this.frameHandle = el.requestVideoFrameCallback(tick);
-      };
-      this.frameHandle = el.requestVideoFrameCallback(tick);
-    } else {
-      const tick = () => {
-        if (this.media !== el || el.paused) return;
-        this.onMediaTime();
-        this.frameHandle = requestAnimationFrame(tick);
-      };
-      this.frameHandle = requestAnimationFrame(tick);
-    }
-  }
-
-  private stopFrameLoop(): void {
-    if (this.frameHandle === null) return;
-    const el = this.media;
-    if (el instanceof HTMLVideoElement && "cancelVideoFrameCallback" in el) el.cancelVideoFrameCallback(this.frameHandle);
-    cancelAnimationFrame(this.frameHandle);
-    this.frameHandle = null;
-  }
-
   private positionPlayheads(): void {
-    const el = this.media;
-    const known = el && this.model.get("media_duration") != null && Number.isFinite(el.currentTime);
-    const rel = known ? toData(el!.currentTime, this.timemap()) : NaN;
+    const player = this.player;
+    const known = player && this.model.get("media_duration") != null && Number.isFinite(player.currentTime);
+    const rel = known ? toData(player!.currentTime, this.timemap()) : NaN;
     this.placeLine(this.playhead, this.detail, rel);
     this.placeLine(this.overviewPlayhead, this.overview, rel);
     this.playhead.dataset.time = Number.isFinite(rel) ? String(rel) : "";
@@ -603,7 +490,7 @@ export class View {
     this.onModel("change:selection", this.onModelSelection);
     this.onModel("change:playing", this.onModelPlaying);
     this.onModel("change:media_time", this.onModelMediaTime);
-    this.onModel("change:_media", () => void this.loadMedia());
+    this.onModel("change:_media", () => this.loadMedia());
     this.onModel("change:_meta", () => {
       this.buildCharts();
       this.labeler.rebuildBar();
@@ -653,30 +540,14 @@ export class View {
   // -- actions the labeling UI asks for ----------------------------------------------------------
 
   private playheadTime(): number | null {
-    const el = this.media;
-    if (!el || this.model.get("media_duration") == null) return null;
-    return toData(el.currentTime, this.timemap());
+    const player = this.player;
+    if (!player || this.model.get("media_duration") == null) return null;
+    return toData(player.currentTime, this.timemap());
   }
 
   private seekData(rel: number): void {
     this.followNextSeek = this.syncMode() === "both";
-    this.seeker?.seek(Math.max(0, toMedia(rel, this.timemap())));
-  }
-
-  private playRange(a: number, b: number): void {
-    const el = this.media;
-    if (!el) return;
-    this.seekData(a);
-    this.stopAt = toMedia(b, this.timemap());
-    void el.play().catch(() => this.reportPlaying(false));
-  }
-
-  private togglePlay(): void {
-    const el = this.media;
-    if (!el) return;
-    this.stopAt = null;
-    if (el.paused) void el.play().catch(() => this.reportPlaying(false));
-    else el.pause();
+    this.player?.seek(toMedia(rel, this.timemap()));
   }
 
   private stepWindow(direction: number): void {
@@ -685,21 +556,13 @@ export class View {
     this.commitSelection(true);
   }
 
-  private stepFrame(direction: number): void {
-    const el = this.media;
-    if (!el) return;
-    if (!el.paused) el.pause();
-    this.followNextSeek = this.syncMode() === "both";
-    this.seeker?.seek(Math.max(0, el.currentTime + direction * this.frameDuration));
-  }
-
   destroy(): void {
     this.ac.abort();
     this.labeler.destroy();
     for (const [name, fn] of this.modelHandlers) this.model.off(name, fn);
     for (const fn of this.unsubscribe) fn();
     if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.unloadMedia();
+    this.player?.destroy();
     this.detail?.destroy();
     this.overview?.destroy();
     this.root.remove();

@@ -452,6 +452,21 @@ def test_double_click_makes_point_event(lab: Any) -> None:
     assert d is not None and "tsv-event" in d["classes"], f"point event classes: {d}"
     assert abs(d["x"] - x) <= DOM_PX_TOL, f"point event drawn at x={d['x']:.1f}, expected {x}"
 
+    # "." makes a point event at the playhead (focus is in the widget since the click).
+    assert lw.focus_in_widget(), "double-clicking the chart should focus the widget"
+    media_t = h.seek_media(lw.page, 2.5)
+    lw.page.keyboard.press(".")
+    ok, regs = lw.wait_regions(lambda rs: len(rs) == 2)
+    assert ok, f"'.' should add a point event at the playhead; w.regions: {regs}"
+    ev = next(x for x in regs if x["id"] != r["id"])
+    want, frame_data = lab.json(
+        f"[w.media_to_data({media_t!r}), w.media_to_data({FRAME!r}) - w.media_to_data(0.0)]"
+    )
+    assert ev["start"] == ev["end"] and abs(ev["start"] - want) <= frame_data, (
+        f"'.' with the media at {media_t:.4f} s made {ev}; expected a point event at "
+        f"media_to_data({media_t:.4f}) = {want:.4f} ± {frame_data:.4f}"
+    )
+
 
 # --------------------------------------------------------------------------- 5. while playing
 
@@ -508,6 +523,49 @@ def test_label_while_playing(lab: Any) -> None:
     assert "tsv-recording" not in lw.label_classes("Still"), "Still is still recording"
     ok, playing = h.wait_until(lambda: lab.json("w.playing"), lambda p: p is False, timeout=5)
     assert ok, f"the second Space should pause: w.playing is {playing}"
+
+
+# --------------------------------------------------------------------------- navigation keys
+
+
+def test_arrow_and_help_keys(lab: Any) -> None:
+    lw = show(lab)
+    page = lw.page
+    a, b = lw.selection()
+    width = b - a
+    lw.focus()
+    page.keyboard.press("ArrowRight")
+    ok, sel = h.wait_until(
+        lw.selection, lambda s: abs(s[0] - (a + width)) <= 1e-6, timeout=5, interval=0.15
+    )
+    assert ok, f"ArrowRight should step the window ({a}, {b}) by its width; it is {sel}"
+    assert abs((sel[1] - sel[0]) - width) <= 1e-6, f"ArrowRight changed the width: {sel}"
+    page.keyboard.press("ArrowLeft")
+    ok, sel = h.wait_until(lw.selection, lambda s: abs(s[0] - a) <= 1e-6, timeout=5, interval=0.15)
+    assert ok, f"ArrowLeft should step the window back to ({a}, {b}); it is {sel}"
+
+    # Let the window's own seek (to its start) finish before seeking from the page.
+    back = lab.json(f"w.data_to_media({a!r})")
+    h.wait_until(
+        lambda: h.media_state(page),
+        lambda m: abs(m["currentTime"] - back) <= FRAME and not m["seeking"],
+        timeout=5,
+    )
+    t0 = h.seek_media(page, 10.0)
+    page.keyboard.press("Shift+ArrowRight")
+    ok, t1 = h.wait_until(lambda: h.media_time(page), lambda v: v > t0 + 1e-4, timeout=5)
+    assert ok and abs((t1 - t0) - FRAME) <= FRAME / 2, (
+        f"Shift+ArrowRight should step the media one frame ({FRAME} s ± {FRAME / 2}) from "
+        f"{t0:.4f}; currentTime is {t1:.4f}"
+    )
+    assert lw.selection() == pytest.approx((a, b), abs=1e-9), "Shift+Arrow moved the window"
+
+    help_hidden = "(sel) => document.querySelector(sel).hidden"
+    assert page.evaluate(help_hidden, h.part("shortcuts")), "the legend should start hidden"
+    page.keyboard.press("?")
+    assert not page.evaluate(help_hidden, h.part("shortcuts")), "? did not show the legend"
+    page.keyboard.press("?")
+    assert page.evaluate(help_hidden, h.part("shortcuts")), "a second ? did not hide it"
 
 
 # --------------------------------------------------------------------------- 6. from Python
