@@ -22,10 +22,14 @@ def test_dataframe_default_channels_are_numeric_columns_but_time() -> None:
     assert s.span == pytest.approx(9.9)
 
 
-def test_channels_are_the_callers_memory_not_copies() -> None:
+def test_channels_and_time_are_the_callers_memory_not_copies() -> None:
     df = frame()
     s = prepare(df, channels=["ax"])
     assert np.shares_memory(s.values[0], df["ax"].to_numpy())
+    assert np.shares_memory(s.key, df["time"].to_numpy())
+    t = pd.date_range("2024-01-01", periods=100, freq="1ms")
+    dated = pd.DataFrame({"time": t, "v": np.arange(100.0)})
+    assert np.shares_memory(prepare(dated).key, dated["time"].to_numpy())
 
 
 def test_dict_of_arrays() -> None:
@@ -88,7 +92,7 @@ def test_unsorted_time_names_the_first_row_out_of_order() -> None:
 def test_sort_true_sorts_rows_with_their_values() -> None:
     df = pd.DataFrame({"time": [2.0, 0.0, 1.0], "v": [20.0, 0.0, 10.0]})
     s = prepare(df, sort=True)
-    assert list(s.rel) == [0.0, 1.0, 2.0]
+    assert list(s.rel_at(slice(None))) == [0.0, 1.0, 2.0]
     assert list(s.values[0]) == [0.0, 10.0, 20.0]
 
 
@@ -170,8 +174,8 @@ def test_iso_strings_with_microseconds_and_offset() -> None:
     s = prepare(df)
     assert s.kind == "datetime"
     assert s.tz == "UTC+02:00"
-    assert s.rel[1] == pytest.approx(0.500001, abs=1e-9)
-    assert s.from_rel(s.rel[2]) == pd.Timestamp("2024-05-01T12:00:01.000003+02:00")
+    assert s.rel_at(1) == pytest.approx(0.500001, abs=1e-9)
+    assert s.from_rel(s.rel_at(2)) == pd.Timestamp("2024-05-01T12:00:01.000003+02:00")
 
 
 def test_mixed_offsets_are_converted_to_utc_not_dropped() -> None:
@@ -183,7 +187,7 @@ def test_mixed_offsets_are_converted_to_utc_not_dropped() -> None:
     )
     s = prepare(df)
     assert s.tz == "UTC"
-    assert s.rel[1] == pytest.approx(60.0)
+    assert s.rel_at(1) == pytest.approx(60.0)
 
 
 def test_timezone_aware_datetime64() -> None:

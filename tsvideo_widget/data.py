@@ -41,19 +41,26 @@ class DataError(ValueError):
 class Series:
     """A validated time series ready for decimation.
 
+    Time is kept as the caller stored it, without a copy where possible (a
+    float64 column, or datetime64[ns]): ``key`` holds float64 numbers in
+    ``unit``, or int64 ticks since the epoch (UTC) for datetimes, in the
+    column's own resolution (seconds per tick: ``key_scale``).
+    Seconds since the first sample are computed for the few samples that are
+    drawn (:meth:`rel_at`), never for the whole column.
+
     Attributes:
-        rel: float64 seconds since the first sample, non-decreasing, no NaN.
+        key: the time column as sorted float64 (numeric) or int64 ticks (datetime), no NaN.
         channels: channel (column) names, in display order.
-        values: one 1-D array per channel, same length as ``rel``; NaN marks a gap.
+        values: one 1-D array per channel, same length as ``key``; NaN marks a gap.
         kind: "numeric" for numbers in ``unit``, "datetime" for timestamps.
         unit: the time column's unit for numeric time ("s", "ms", ...).
         t0: first time in the column's own terms (float, or pandas Timestamp).
         tz: time zone name of datetime data, or None (naive or numeric).
         time_name: the time column's name ("index" when the index was used).
-        index: the rows' index labels, in the order of ``rel`` (after sort=True).
+        index: the rows' index labels, in the order of ``key`` (after sort=True).
     """
 
-    rel: np.ndarray
+    key: np.ndarray
     channels: list[str]
     values: list[np.ndarray]
     kind: TimeKind
@@ -62,16 +69,18 @@ class Series:
     tz: str | None
     time_name: str
     index: pd.Index
+    key_scale: float = 1.0
+    """Seconds per unit of ``key``."""
 
     @property
     def n(self) -> int:
         """Number of samples (rows)."""
-        return int(self.rel.shape[0])
+        return int(self.key.shape[0])
 
     @property
     def span(self) -> float:
         """Seconds from the first to the last sample."""
-        return float(self.rel[-1]) if self.n else 0.0
+        return float(self.rel_at(self.n - 1)) if self.n else 0.0
 
     @property
     def unit_seconds(self) -> float:
@@ -102,9 +111,30 @@ class Series:
             return float(self.t0) + float(rel) / self.unit_seconds
         return self.t0 + pd.Timedelta(seconds=float(rel))
 
+    def rel_at(self, idx: Any) -> Any:
+        """Seconds since the first sample at row index (or index array, or slice) ``idx``."""
+        v = self.key[idx]
+        d = v - self.key[0]
+        if isinstance(d, np.ndarray):
+            return d.astype(np.float64) * self.key_scale
+        return float(d) * self.key_scale
+
+    def _key_of_rel(self, rel: float) -> Any:
+        return self.key[0] + rel / self.key_scale
+
     def sample_index(self, rel: float, side: Literal["left", "right"] = "left") -> int:
         """Row index where relative time ``rel`` would be inserted (binary search)."""
-        return int(np.searchsorted(self.rel, rel, side=side))
+        return int(np.searchsorted(self.key, self._key_of_rel(rel), side=side))
+
+    def index_of(self, t: Any, side: Literal["left", "right"] = "left") -> int:
+        """Row index where time ``t`` (the column's own terms) would be inserted, exactly."""
+        v = self.own(t)
+        if self.kind == "numeric":
+            return int(np.searchsorted(self.key, v, side=side))
+        # Integer ticks: the first tick at or after t (left), the last at or before t (right).
+        ns, per = int(v.value), round(self.key_scale * 1e9)
+        k = -(-ns // per) if side == "left" else ns // per
+        return int(np.searchsorted(self.key, k, side=side))
 
 
 def _to_timestamp(t: Any, tz: str | None, name: str) -> pd.Timestamp:
@@ -189,6 +219,8 @@ def _time_values(df: pd.DataFrame, time: str | None) -> tuple[pd.Series | pd.Ind
 
 def _parse_datetimes(raw: pd.Series | pd.Index, name: str) -> pd.DatetimeIndex:
     """Parse strings or datetimes; mixed UTC offsets are converted to UTC."""
+    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
+        return pd.DatetimeIndex(raw)  # a view: no parsing, no copy
     try:
         parsed = pd.to_datetime(raw, format="ISO8601") if _is_stringy(raw) else pd.to_datetime(raw)
     except (ValueError, TypeError) as err:
@@ -200,8 +232,9 @@ def _parse_datetimes(raw: pd.Series | pd.Index, name: str) -> pd.DatetimeIndex:
                 "use ISO 8601 strings such as 2024-05-01T12:00:00.123456+02:00, or numbers "
                 "with time_unit="
             ) from err
-    # pandas 3 keeps the parsed resolution (often microseconds); work in ns.
-    return pd.DatetimeIndex(parsed).as_unit("ns")
+    # The column's own resolution is kept (pandas 3 often parses to microseconds):
+    # converting to ns would copy hours of data for nothing.
+    return pd.DatetimeIndex(parsed)
 
 
 def _is_stringy(raw: pd.Series | pd.Index) -> bool:
@@ -290,8 +323,8 @@ def prepare(
                 f"{_first_bad_row(nat, labels)}; drop or fill those rows first"
             )
         tz = str(idx.tz) if idx.tz is not None else None
-        ns = idx.asi8 if idx.tz is None else idx.tz_convert("UTC").asi8
-        order_key: np.ndarray = ns
+        order_key: np.ndarray = idx.asi8  # UTC ticks, a view of the column
+        key_scale = float(pd.Timedelta(1, unit=idx.unit) / pd.Timedelta(seconds=1))
         kind: TimeKind = "datetime"
     else:
         if not pd.api.types.is_numeric_dtype(raw_time.dtype) or pd.api.types.is_bool_dtype(
@@ -310,6 +343,7 @@ def prepare(
                 "those rows first"
             )
         order_key = tv
+        key_scale = TIME_UNITS[time_unit]
         kind = "numeric"
         tz = None
 
@@ -331,16 +365,14 @@ def prepare(
 
     if kind == "datetime":
         t0: Any = idx[0]
-        rel = (order_key - order_key[0]).astype(np.float64) / 1e9
         unit = "s"
     else:
         t0 = float(order_key[0])
-        rel = (order_key - order_key[0]) * TIME_UNITS[time_unit]
         unit = time_unit
 
     values = [_channel_array(df[c]) for c in chosen]
     return Series(
-        rel=np.ascontiguousarray(rel, dtype=np.float64),
+        key=np.ascontiguousarray(order_key),
         channels=chosen,
         values=values,
         kind=kind,
@@ -349,6 +381,7 @@ def prepare(
         tz=tz,
         time_name=time_name,
         index=df.index,
+        key_scale=key_scale,
     )
 
 

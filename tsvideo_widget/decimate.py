@@ -18,7 +18,9 @@ placed at the times of its first and last sample.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -144,7 +146,13 @@ class Decimated:
     i1: int
 
 
-def decimate(rel: np.ndarray, pyramids: list[Pyramid], i0: int, i1: int, buckets: int) -> Decimated:
+def decimate(
+    rel: np.ndarray | Callable[[Any], np.ndarray],
+    pyramids: list[Pyramid],
+    i0: int,
+    i1: int,
+    buckets: int,
+) -> Decimated:
     """Points for samples ``i0..i1-1``: raw when few, else min/max per bucket.
 
     In decimated form every bucket contributes two points, its minimum and its
@@ -152,22 +160,25 @@ def decimate(rel: np.ndarray, pyramids: list[Pyramid], i0: int, i1: int, buckets
     the bucket falls (first sample above last), else the minimum first.
     Buckets are aligned to multiples of their size, so the covered range may
     extend a little beyond ``i0..i1`` (at most one bucket on each side).
+    ``rel`` gives seconds since t0 for row indices: an array, or a function
+    taking an index array or a slice (so the time column need not be copied).
     """
-    n = rel.shape[0]
+    at = rel.__getitem__ if isinstance(rel, np.ndarray) else rel
+    n = pyramids[0].values.shape[0] if pyramids else 0
     i0 = max(0, min(i0, n))
     i1 = max(i0, min(i1, n))
     if i1 - i0 == 0 or not pyramids:
-        return Decimated(rel[i0:i1], [p.values[i0:i1] for p in pyramids], 1, i0, i1)
+        return Decimated(at(slice(i0, i1)), [p.values[i0:i1] for p in pyramids], 1, i0, i1)
     size = bucket_size(i1 - i0, buckets, pyramids[0])
     if size == 1:
-        return Decimated(rel[i0:i1], [p.values[i0:i1] for p in pyramids], 1, i0, i1)
+        return Decimated(at(slice(i0, i1)), [p.values[i0:i1] for p in pyramids], 1, i0, i1)
     k0 = i0 // size
     k1 = -(-i1 // size)
     starts = np.arange(k0, k1, dtype=np.int64) * size
     ends = np.minimum(starts + size, n) - 1
     x = np.empty(2 * starts.shape[0], dtype=np.float64)
-    x[0::2] = rel[starts]
-    x[1::2] = rel[ends]
+    x[0::2] = at(starts)
+    x[1::2] = at(ends)
     ys = []
     for p in pyramids:
         lo, hi = p.bucket_minmax(size, k0, k1)

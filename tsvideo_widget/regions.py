@@ -227,13 +227,12 @@ def labels_per_sample(
     """
     out = np.full(series.n, None, dtype=object)
     chosen = [
-        (series.to_rel(r["start"]), series.to_rel(r["end"]), i, r["label"])
+        (series.to_rel(r["start"]), i, r)
         for i, r in enumerate(regions)
         if r["end"] != r["start"] and (channel is None or r["channel"] in (None, channel))
     ]
-    # Paint in order of start, then list position: later paints win.
-    for a, b, _i, label in sorted(chosen, key=lambda c: (c[0], c[2])):
-        i0 = series.sample_index(a, "left")
-        i1 = series.sample_index(b, "right")
-        out[i0:i1] = label
+    # Paint in order of start, then list position: later paints win. Sample
+    # indices come from the times as given, so a boundary sample is never missed.
+    for _a, _i, r in sorted(chosen, key=lambda c: (c[0], c[1])):
+        out[series.index_of(r["start"], "left") : series.index_of(r["end"], "right")] = r["label"]
     return pd.Series(out, index=index, name="label", dtype=object)

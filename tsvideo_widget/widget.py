@@ -242,7 +242,7 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
 
     def _overview_json(self) -> dict[str, Any]:
         s = self._series
-        dec = decimate(s.rel, self._pyramids, 0, s.n, OVERVIEW_BUCKETS)
+        dec = decimate(s.rel_at, self._pyramids, 0, s.n, OVERVIEW_BUCKETS)
         header, buffers = pack(dec, self._dtypes)
         return {**header, "x": buffers[0], "ys": buffers[1:]}
 
@@ -518,7 +518,7 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
         # One sample beyond each edge so the line enters and leaves the window.
         i0 = max(0, s.sample_index(lo, "left") - 1)
         i1 = min(s.n, s.sample_index(hi, "right") + 1)
-        dec = decimate(s.rel, self._pyramids, i0, i1, buckets)
+        dec = decimate(s.rel_at, self._pyramids, i0, i1, buckets)
         header, bufs = pack(dec, self._dtypes)
         header.update(lo=lo, hi=hi)
         return header, bufs
