@@ -43,11 +43,16 @@ export function goodEnough(c: Chunk, lo: number, hi: number, px: number): boolea
   return secondsPerBucket(c) <= perPx * 1.5;
 }
 
-/** The request for window [lo, hi] of a chart `px` pixels wide, in a span [0, span]. */
-export function windowRequest(lo: number, hi: number, span: number, px: number): WindowRequest {
+/**
+ * The request for window [lo, hi] of a chart `px` pixels wide, in a span
+ * [0, span], padded by `pad` window widths on each side (0 for the first
+ * paint, which should cost as few bytes as possible; 1 afterwards, so that
+ * drags and zooms nearby are drawn from memory).
+ */
+export function windowRequest(lo: number, hi: number, span: number, px: number, pad = 1): WindowRequest {
   const w = Math.max(hi - lo, 0);
-  const reqLo = Math.max(0, lo - w);
-  const reqHi = Math.min(span, hi + w);
+  const reqLo = Math.max(0, lo - pad * w);
+  const reqHi = Math.min(span, hi + pad * w);
   const scale = w > 0 ? (reqHi - reqLo) / w : 1;
   const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(Math.max(1, px) * scale)));
   return { lo: reqLo, hi: reqHi, buckets };

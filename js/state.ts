@@ -5,22 +5,29 @@
  */
 
 import type { AnyModel } from "@anywidget/types";
-import { asBytes, asFloat64, asTyped, type BufferLike, type Dtype } from "./buffers";
+import { asBytes, asTyped, type BufferLike, type Dtype } from "./buffers";
 import { ChunkCache, windowRequest, type Chunk, type WindowRequest } from "./detail";
 import { CHUNK_BYTES, type MediaInfo } from "./media";
 import { LatestOnly, RequestChannel } from "./requests";
 
 interface OverviewTrait {
+  x0?: number;
   x?: DataView;
   ys?: DataView[];
   dtypes?: Dtype[];
   bucket?: number;
 }
 
-/** Decode a packed window (x, then one buffer per channel) into a Chunk. */
-export function decodeChunk(lo: number, hi: number, bucket: number, dtypes: Dtype[], x: BufferLike, ys: BufferLike[]): Chunk {
+/**
+ * Decode a packed window into a Chunk: times arrive as float32 offsets from
+ * the float64 origin `x0`, then one buffer per channel.
+ */
+export function decodeChunk(lo: number, hi: number, bucket: number, dtypes: Dtype[], x0: number, x: BufferLike, ys: BufferLike[]): Chunk {
   if (ys.length !== dtypes.length) throw new Error(`expected ${dtypes.length} channel buffers, got ${ys.length}`);
-  return { lo, hi, bucket, x: asFloat64(x), ys: ys.map((b, i) => asTyped(b, dtypes[i])) };
+  const off = asTyped(x, "float32");
+  const abs = new Float64Array(off.length);
+  for (let i = 0; i < off.length; i++) abs[i] = x0 + off[i];
+  return { lo, hi, bucket, x: abs, ys: ys.map((b, i) => asTyped(b, dtypes[i])) };
 }
 
 /** A window a view wants, and the padded request that would serve it. */
@@ -29,6 +36,8 @@ interface DetailJob {
   lo: number;
   hi: number;
   px: number;
+  /** A padded request for a window that is already drawn (the neighbours). */
+  prefetch?: boolean;
 }
 
 export class ModelState {
@@ -70,7 +79,7 @@ export class ModelState {
       this.overview = null;
       return;
     }
-    this.overview = decodeChunk(0, meta?.span ?? 0, ov.bucket ?? 1, ov.dtypes, ov.x, ov.ys);
+    this.overview = decodeChunk(0, meta?.span ?? 0, ov.bucket ?? 1, ov.dtypes, ov.x0 ?? 0, ov.x, ov.ys);
   }
 
   /** Ask for detail of window [lo, hi] drawn `px` pixels wide, unless the cache has it. */
@@ -80,19 +89,27 @@ export class ModelState {
     const ov = this.overview;
     // A window the overview already shows raw needs nothing finer.
     if (ov && ov.bucket <= 1) return;
-    this.fetcher.push({ req: windowRequest(lo, hi, span, px), lo, hi, px });
+    // The first detail is just the window (fewest bytes to first paint); its
+    // reply then prefetches the neighbouring windows (see fetch).
+    const pad = this.detailReplies === 0 ? 0 : 1;
+    this.fetcher.push({ req: windowRequest(lo, hi, span, px, pad), lo, hi, px });
   }
 
-  private async fetch({ req, lo, hi, px }: DetailJob): Promise<void> {
+  private async fetch({ req, lo, hi, px, prefetch }: DetailJob): Promise<void> {
     // An earlier reply may already cover this window: then the kernel is not asked.
-    if (this.cache.find(lo, hi, px)) return;
+    if (!prefetch && this.cache.find(lo, hi, px)) return;
     this.detailRequests++;
     try {
       const { msg, buffers } = await this.channel.request("detail", { lo: req.lo, hi: req.hi, buckets: req.buckets });
-      const chunk = decodeChunk(req.lo, req.hi, Number(msg.bucket), msg.dtypes as Dtype[], buffers[0], buffers.slice(1));
+      const chunk = decodeChunk(req.lo, req.hi, Number(msg.bucket), msg.dtypes as Dtype[], Number(msg.x0), buffers[0], buffers.slice(1));
       this.cache.add(chunk);
       this.detailReplies++;
       this.lastError = null;
+      if (this.detailReplies === 1) {
+        // Prefetch the neighbours of the first window, once it is on screen.
+        const span = (this.model.get("_meta") as { span: number }).span;
+        this.fetcher.push({ req: windowRequest(lo, hi, span, px, 1), lo, hi, px, prefetch: true });
+      }
     } catch (err) {
       this.lastError = String(err);
     }

@@ -82,7 +82,7 @@ def test_overview_is_binary_and_small() -> None:
     assert all(isinstance(b, memoryview) for b in ov["ys"])
     assert ov["dtypes"] == ["float64", "float32"]
     assert ov["points"] <= 2000 + 4
-    assert ov["x"].nbytes == ov["points"] * 8
+    assert ov["x"].nbytes == ov["points"] * 4  # float32 offsets from x0
     assert ov["ys"][1].nbytes == ov["points"] * 4
     # Overview extremes are the data's extremes.
     y0 = np.frombuffer(ov["ys"][0], dtype=np.float64)
@@ -229,7 +229,7 @@ def test_detail_request_replies_with_binary_decimated_window(
     w._on_message(w, {"type": "detail", "id": 7, "lo": 100.0, "hi": 200.0, "buckets": 1000}, [])
     msg, bufs = sent.msgs[-1]
     assert msg["type"] == "detail" and msg["id"] == 7 and msg["error"] is None
-    x = np.frombuffer(bufs[0], dtype=np.float64)
+    x = msg["x0"] + np.frombuffer(bufs[0], dtype=np.float32).astype(np.float64)
     y = np.frombuffer(bufs[1], dtype=np.float64)
     assert len(x) == len(y) == msg["points"] <= 2 * 1000 + 4
     assert x[0] <= 100.0 and x[-1] >= 200.0

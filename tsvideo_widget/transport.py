@@ -2,8 +2,10 @@
 
 Numbers travel as binary buffers, never as JSON lists. Values keep float64
 where the input had it (float32 would round them), and are sent as float32
-otherwise; times are always float64 seconds since t0 so that hours of
-microsecond-stamped data keep their precision.
+otherwise. Times are float32 offsets from a float64 origin ``x0`` (the
+window's first point): exact far below a pixel for any window, at half the
+bytes of float64, while hours of microsecond-stamped data keep their
+precision in the origin.
 """
 
 from __future__ import annotations
@@ -30,13 +32,15 @@ def buffer(arr: np.ndarray, dtype: np.dtype) -> memoryview:
 
 def pack(dec: Decimated, dtypes: list[np.dtype]) -> tuple[dict[str, Any], list[memoryview]]:
     """JSON header and buffers (x first, then one per channel) for a decimated window."""
+    x0 = float(dec.x[0]) if dec.x.shape[0] else 0.0
     header = {
+        "x0": x0,
         "bucket": dec.bucket,
         "i0": dec.i0,
         "i1": dec.i1,
         "points": int(dec.x.shape[0]),
         "dtypes": [d.name for d in dtypes],
     }
-    buffers = [buffer(dec.x, np.dtype(np.float64))]
+    buffers = [buffer(dec.x - x0, np.dtype(np.float32))]
     buffers += [buffer(y, d) for y, d in zip(dec.ys, dtypes, strict=True)]
     return header, buffers

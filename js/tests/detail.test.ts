@@ -46,3 +46,9 @@ describe("choosing what to draw", () => {
     expect(cache.find(10, 10.5, 500)).toBe(null);
   });
 });
+
+describe("first paint", () => {
+  it("asks for just the window when pad is 0", () => {
+    expect(windowRequest(10, 20, 100, 500, 0)).toEqual({ lo: 10, hi: 20, buckets: 500 });
+  });
+});

@@ -119,6 +119,9 @@ def test_detail_is_refined_from_the_kernel(lab: Any) -> None:
     ok, ds = h.wait_until(state, lambda d: d.get("source") == "detail", timeout=10)
     assert ok, f"the detail chart never drew the kernel's finer data: {ds}"
     assert int(ds["replies"]) >= 1 and "error" not in ds, ds
+    # After the first window, its neighbours are prefetched (one more padded reply).
+    ok, ds = h.wait_until(state, lambda d: int(d.get("replies", 0)) >= 2, timeout=10)
+    assert ok, f"the neighbouring windows were never prefetched: {ds}"
     # A small move inside the fetched (padded) chunk is drawn from memory: no new request.
     before = int(state()["requests"])
     lab.exec("w.selection = (14.5, 19.5)")
