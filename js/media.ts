@@ -19,6 +19,8 @@ export interface MediaInfo {
   path?: string;
   home?: string;
   cwd?: string;
+  /** Absolute path of the notebook the kernel runs for, when jupyter_server set it. */
+  session?: string;
 }
 
 export const ALLOWED_SCHEMES = ["http:", "https:", "blob:"];
@@ -81,6 +83,29 @@ export function filesUrl(path: string, serverRoot: string, home: string, baseUrl
   const rel = p.slice(prefix.length);
   const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
   return base + "files/" + rel.split("/").map(encodeURIComponent).join("/");
+}
+
+/**
+ * The server's root directory from the notebook's absolute path (the kernel's
+ * JPY_SESSION_NAME) and the page's URL path (`/notebooks/a/b.ipynb` in
+ * Notebook 7, `/lab/tree/a/b.ipynb` in JupyterLab), or null when they do not
+ * match. Notebook 7's page config does not give the root; this does.
+ */
+export function serverRootFrom(session: string, pathname: string, baseUrl: string): string | null {
+  const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
+  if (!pathname.startsWith(base)) return null;
+  const m = /^(?:notebooks|lab\/tree|lab\/workspaces\/[^/]+\/tree|doc\/tree|tree)\/(.+)$/.exec(pathname.slice(base.length));
+  if (!m) return null;
+  let rel: string;
+  try {
+    rel = m[1].split("/").map(decodeURIComponent).join("/");
+  } catch {
+    return null;
+  }
+  const abs = session.replace(/\\/g, "/");
+  if (!abs.endsWith("/" + rel)) return null;
+  const root = abs.slice(0, abs.length - rel.length - 1);
+  return root === "" ? "/" : root;
 }
 
 /** True when `url` answers a one-byte Range request (so the browser can seek it). */

@@ -11,6 +11,7 @@ import {
   probe,
   readPageConfig,
   safeUrl,
+  serverRootFrom,
   type MediaInfo,
 } from "./media";
 import { Seeker } from "./seeker";
@@ -72,8 +73,11 @@ export class Player {
     if (info.source === "url") return safeUrl(info.url ?? "", document.baseURI);
     if (info.source === "file" && info.path) {
       const cfg = readPageConfig(document);
-      if (cfg?.serverRoot !== undefined && cfg.baseUrl !== undefined) {
-        const url = filesUrl(info.path, cfg.serverRoot, info.home ?? "", cfg.baseUrl);
+      const root =
+        cfg?.serverRoot ??
+        (info.session && cfg?.baseUrl !== undefined ? serverRootFrom(info.session, location.pathname, cfg.baseUrl) : null);
+      if (root !== null && root !== undefined && cfg?.baseUrl !== undefined) {
+        const url = filesUrl(info.path, root, info.home ?? "", cfg.baseUrl);
         if (url && (await probe(url, signal))) return safeUrl(url, document.baseURI);
       }
     }

@@ -108,6 +108,12 @@ class MediaSource:
             out["path"] = self.path
             out["home"] = os.path.expanduser("~")
             out["cwd"] = os.getcwd()
+            # The notebook's absolute path (set by jupyter_server): with the page's
+            # URL it tells the browser the server's root where the page config
+            # does not (Notebook 7), so /files/ can serve the media there too.
+            session = os.environ.get("JPY_SESSION_NAME")
+            if session:
+                out["session"] = session
         return out
 
     def read(self, offset: int, length: int) -> bytes:
