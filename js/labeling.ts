@@ -251,6 +251,17 @@ export class Labeler {
   }
 
   private updateBar(): void {
+    const tool = (part: string) => this.bar.querySelector<HTMLButtonElement>(`[data-part="${part}"]`);
+    const hasSelection = this.regions().some((x) => x.id === this.selected);
+    for (const [part, enabled] of [
+      ["undo", this.history.canUndo],
+      ["redo", this.history.canRedo],
+      ["play-region", hasSelection],
+      ["delete-region", hasSelection],
+    ] as const) {
+      const b = tool(part);
+      if (b) b.disabled = !enabled;
+    }
     for (const [name, b] of this.buttons) {
       b.classList.toggle("tsv-active", name === this.active);
       b.setAttribute("aria-pressed", String(name === this.active));

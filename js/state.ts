@@ -116,11 +116,6 @@ export class ModelState {
     for (const fn of this.listeners) fn();
   }
 
-  /** Number of detail requests waiting for the kernel (never more than one). */
-  get inFlight(): number {
-    return this.channel.inFlight;
-  }
-
   /** A blob: URL of media streamed from the kernel in chunks; shared by all views. */
   mediaBlobUrl(info: MediaInfo): Promise<string> {
     const key = JSON.stringify([info.source, info.path ?? info.name, info.size]);
