@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 
 import harness as h  # noqa: E402
+import widgetkit as wk  # noqa: E402
 
 _SETTLED_JS = """
 () => {
@@ -48,7 +49,7 @@ def _wait_painted(page: Any, timeout: float = 10.0) -> None:
     try:
         page.wait_for_function(_SETTLED_JS, timeout=timeout * 1000)
     except Exception as exc:
-        raise h.HarnessError(f"the video did not settle: {h.media_state(page)}") from exc
+        raise h.HarnessError(f"the video did not settle: {wk.media_state(page)}") from exc
     deadline = time.monotonic() + timeout
     last = page.evaluate(_CANVAS_HASH_JS)
     stable = 0
@@ -70,7 +71,7 @@ def _drag_range_to(page: Any, t_target: float, t0: float, span: float) -> None:
           return {x: r.left, width: r.width};
         }"""
     )
-    rng = h.box(page, h.part("range"))
+    rng = h.box(page, wk.part("range"))
     target_left = over["x"] + (t_target - t0) / span * over["width"]
     x0, y0 = rng["x"] + rng["width"] / 2, rng["y"] + rng["height"] / 2
     h.drag(page, x0, y0, x0 + (target_left - rng["x"]), y0, steps=12)
@@ -80,12 +81,12 @@ def _drag_range_to(page: Any, t_target: float, t0: float, span: float) -> None:
 def make_screenshot(out: Path, start: float) -> Path:
     from playwright.sync_api import sync_playwright
 
-    sample = h.load_sample()
+    sample = wk.load_sample()
     root, home = h.make_tmp("tsv-shot-root-"), h.make_tmp("tsv-shot-home-")
     console: list[str] = []
     server = h.JupyterServer(root, home)
     try:
-        names = h.copy_sample(sample, root)
+        names = wk.copy_sample(sample, root)
         cell = (
             "from tsvideo_widget import TimeSeriesVideo\n"
             f"w = TimeSeriesVideo({names['data']!r}, media={names['video']!r}, "
@@ -104,7 +105,7 @@ def make_screenshot(out: Path, start: float) -> Path:
                 _context, page, console = h.new_page(browser)
                 h.open_notebook(page, server, "screenshot.ipynb")
                 h.run_all(page)
-                h.wait_for_widget(page)
+                wk.wait_for_widget(page)
                 t0, t_end = _span(root / names["data"])
                 _drag_range_to(page, start, t0, t_end - t0)
                 ok, sel = h.wait_until(
@@ -120,7 +121,7 @@ def make_screenshot(out: Path, start: float) -> Path:
                     "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
                 )
                 out.parent.mkdir(parents=True, exist_ok=True)
-                page.locator(h.part("root")).first.screenshot(path=str(out), animations="disabled")
+                page.locator(wk.part("root")).first.screenshot(path=str(out), animations="disabled")
             finally:
                 browser.close()
     except Exception:

@@ -29,6 +29,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 import harness as h
+import widgetkit as wk
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -53,10 +54,10 @@ class SampleFiles:
 def _sample_into(root: Path) -> SampleFiles | str:
     """Copy the sample files into ``root``; returns a reason string when impossible."""
     try:
-        s = h.load_sample()
+        s = wk.load_sample()
     except h.HarnessError as exc:
         return str(exc)
-    return SampleFiles(originals=s, **h.copy_sample(s, root))
+    return SampleFiles(originals=s, **wk.copy_sample(s, root))
 
 
 @dataclass

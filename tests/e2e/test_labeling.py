@@ -21,6 +21,7 @@ from typing import Any
 
 import harness as h
 import pytest
+import widgetkit as wk
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +53,7 @@ class Labeling:
 
     def plot(self) -> dict[str, float]:
         """Box of the detail chart's plotting area (``.u-over``)."""
-        return h.box(self.page, f"{h.part('detail')} .u-over")
+        return h.box(self.page, f"{wk.part('detail')} .u-over")
 
     def geometry(self) -> Geometry:
         return Geometry(self.selection(), self.plot())
@@ -77,7 +78,7 @@ class Labeling:
                           edges: Array.from(e.querySelectorAll('[data-edge]'))
                                    .map((d) => d.dataset.edge)};
                 })""",
-                f"{h.part('detail')} {h.part('region')}",
+                f"{wk.part('detail')} {wk.part('region')}",
             )
         )
 
@@ -92,7 +93,7 @@ class Labeling:
         return self.page.evaluate(
             "(sel) => { const b = document.querySelector(sel); "
             "return b ? b.dataset.active : null; }",
-            h.part("labelbar"),
+            wk.part("labelbar"),
         )
 
     def label_classes(self, name: str) -> list[str]:
@@ -103,15 +104,15 @@ class Labeling:
                     `${bar} [data-part="label"][data-label="${name}"]`);
                   return b ? Array.from(b.classList) : [];
                 }""",
-                [h.part("labelbar"), name],
+                [wk.part("labelbar"), name],
             )
         )
 
     def focus(self) -> None:
         """Put the keyboard focus on the widget's root (tabindex=0)."""
-        self.page.locator(h.part("root")).first.focus()
+        self.page.locator(wk.part("root")).first.focus()
         focused = self.page.evaluate(
-            "(sel) => document.activeElement === document.querySelector(sel)", h.part("root")
+            "(sel) => document.activeElement === document.querySelector(sel)", wk.part("root")
         )
         assert focused, "could not focus the widget's root"
 
@@ -120,7 +121,7 @@ class Labeling:
             self.page.evaluate(
                 """(sel) => { const r = document.querySelector(sel);
                              return !!r && r.contains(document.activeElement); }""",
-                h.part("root"),
+                wk.part("root"),
             )
         )
 
@@ -201,20 +202,21 @@ def widget_source(lab: Any, kind: str, autosave: str | None = None, extra: str =
 
 def wait_labeling_ready(lab: Any, kind: str) -> Labeling:
     """Wait for the widget, its media, its label bar and the kernel's media_duration."""
-    h.wait_for_widget(lab.page)
+    wk.wait_for_widget(lab.page)
     try:
         lab.page.wait_for_selector(
-            f"{h.part('labelbar')} [data-part='label'][data-label='Walk']", timeout=10_000
+            f"{wk.part('labelbar')} [data-part='label'][data-label='Walk']", timeout=10_000
         )
     except Exception as exc:
         raise h.HarnessError(
             f"the label bar with a 'Walk' button did not appear; outputs: "
-            f"{h.outputs_text(lab.page)!r}"
+            f"{wk.outputs_text(lab.page)!r}"
         ) from exc
     ok, _ = h.wait_until(lambda: lab.json("w.media_duration"), lambda d: d is not None, timeout=15)
     if not ok:
         raise h.HarnessError(
-            f"w.media_duration stayed None in the kernel for 15 s; media: {h.media_state(lab.page)}"
+            "w.media_duration stayed None in the kernel for 15 s; media: "
+            f"{wk.media_state(lab.page)}"
         )
     return Labeling(lab=lab, kind=kind)
 
@@ -281,8 +283,8 @@ def test_draw_region_with_mouse(lab: Any, kind: str) -> None:
     )
     assert sorted(d["edges"]) == ["end", "start"], f"range region handles: {d['edges']}"
     # The overview strip marks it too.
-    marks = lw.page.locator(f"{h.part('overview-regions')} > *").count()
-    assert marks == 1, f"{h.part('overview-regions')} holds {marks} marks, expected 1"
+    marks = lw.page.locator(f"{wk.part('overview-regions')} > *").count()
+    assert marks == 1, f"{wk.part('overview-regions')} holds {marks} marks, expected 1"
 
 
 # --------------------------------------------------------------------------- 2. resize, move
@@ -296,7 +298,7 @@ def test_resize_and_move_region(lab: Any) -> None:
 
     # Resize: drag the end handle right by dx px.
     dx = 60
-    handle = h.box(page, f'{h.part("region")}[data-id="{rid}"] [data-edge="end"]')
+    handle = h.box(page, f'{wk.part("region")}[data-id="{rid}"] [data-edge="end"]')
     hx, hy = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
     h.drag(page, hx, hy, hx + dx, hy, steps=8)
     want_end = r0["end"] + dx * g.sec_per_px
@@ -357,8 +359,8 @@ def test_click_region_selects_and_seeks(lab: Any) -> None:
         lambda ds: any(d["id"] == rid and "tsv-selected" not in d["classes"] for d in ds)
     )
     assert ok, f"Escape should deselect region {rid}; DOM regions: {dom}"
-    assert h.media_time(page) < r["start"] - 0.3, (
-        f"the media should still be at the window start, is at {h.media_time(page)}"
+    assert wk.media_time(page) < r["start"] - 0.3, (
+        f"the media should still be at the window start, is at {wk.media_time(page)}"
     )
 
     d = lw.dom_region(rid)
@@ -370,12 +372,12 @@ def test_click_region_selects_and_seeks(lab: Any) -> None:
     )
     assert ok, f"clicking the middle of region {rid} at ({cx}, {cy}) did not select it: {dom}"
     target = lab.json(f"w.data_to_media({r['start']!r})")
-    ok, got = h.wait_until(lambda: h.media_time(page), lambda v: abs(v - target) <= FRAME, 10)
+    ok, got = h.wait_until(lambda: wk.media_time(page), lambda v: abs(v - target) <= FRAME, 10)
     assert ok, (
         f"clicking region {r} should seek the media to data_to_media(start) = {target:.4f} "
-        f"(± {FRAME}); currentTime is {got:.4f}; media: {h.media_state(page)}"
+        f"(± {FRAME}); currentTime is {got:.4f}; media: {wk.media_state(page)}"
     )
-    info = page.locator(h.part("region-info")).first.text_content() or ""
+    info = page.locator(wk.part("region-info")).first.text_content() or ""
     assert "Walk" in info, f"region-info shows {info!r}, expected the selected region's label"
     regs = lw.regions()
     assert len(regs) == 1 and same_region(regs[0], r), f"a click changed w.regions: {regs}"
@@ -454,7 +456,7 @@ def test_double_click_makes_point_event(lab: Any) -> None:
 
     # "." makes a point event at the playhead (focus is in the widget since the click).
     assert lw.focus_in_widget(), "double-clicking the chart should focus the widget"
-    media_t = h.seek_media(lw.page, 2.5)
+    media_t = wk.seek_media(lw.page, 2.5)
     lw.page.keyboard.press(".")
     ok, regs = lw.wait_regions(lambda rs: len(rs) == 2)
     assert ok, f"'.' should add a point event at the playhead; w.regions: {regs}"
@@ -479,24 +481,24 @@ def test_label_while_playing(lab: Any) -> None:
     ok, playing = h.wait_until(lambda: lab.json("w.playing"), bool, timeout=10, interval=0.15)
     assert ok, (
         f"Space with the widget focused should start playback: w.playing is {playing}; "
-        f"media: {h.media_state(page)}"
+        f"media: {wk.media_state(page)}"
     )
     # Let playback get going (the first frames can come slowly).
-    t_start = h.media_time(page)
-    h.wait_until(lambda: h.media_time(page), lambda v: v > t_start + 0.2, timeout=5)
+    t_start = wk.media_time(page)
+    h.wait_until(lambda: wk.media_time(page), lambda v: v > t_start + 0.2, timeout=5)
 
-    before1 = h.media_time(page)
+    before1 = wk.media_time(page)
     page.keyboard.press("3")
-    after1 = h.media_time(page)
+    after1 = wk.media_time(page)
     ok, classes = h.wait_until(lambda: lw.label_classes("Still"), lambda c: "tsv-recording" in c, 3)
     assert ok, f"after the first 3 while playing, the Still button is not recording: {classes}"
     assert lw.regions() == [], "the first press while playing should only open a region"
 
-    ok, now = h.wait_until(lambda: h.media_time(page), lambda v: v >= after1 + 1.0, timeout=10)
+    ok, now = h.wait_until(lambda: wk.media_time(page), lambda v: v >= after1 + 1.0, timeout=10)
     assert ok, f"media time did not advance 1 s from {after1:.3f} (now {now:.3f}) while playing"
-    before2 = h.media_time(page)
+    before2 = wk.media_time(page)
     page.keyboard.press("3")
-    after2 = h.media_time(page)
+    after2 = wk.media_time(page)
     page.keyboard.press(" ")  # pause
 
     ok, regs = lw.wait_regions(lambda rs: len(rs) == 1)
@@ -547,13 +549,13 @@ def test_arrow_and_help_keys(lab: Any) -> None:
     # Let the window's own seek (to its start) finish before seeking from the page.
     back = lab.json(f"w.data_to_media({a!r})")
     h.wait_until(
-        lambda: h.media_state(page),
+        lambda: wk.media_state(page),
         lambda m: abs(m["currentTime"] - back) <= FRAME and not m["seeking"],
         timeout=5,
     )
-    t0 = h.seek_media(page, 10.0)
+    t0 = wk.seek_media(page, 10.0)
     page.keyboard.press("Shift+ArrowRight")
-    ok, t1 = h.wait_until(lambda: h.media_time(page), lambda v: v > t0 + 1e-4, timeout=5)
+    ok, t1 = h.wait_until(lambda: wk.media_time(page), lambda v: v > t0 + 1e-4, timeout=5)
     assert ok and abs((t1 - t0) - FRAME) <= FRAME / 2, (
         f"Shift+ArrowRight should step the media one frame ({FRAME} s ± {FRAME / 2}) from "
         f"{t0:.4f}; currentTime is {t1:.4f}"
@@ -561,11 +563,11 @@ def test_arrow_and_help_keys(lab: Any) -> None:
     assert lw.selection() == pytest.approx((a, b), abs=1e-9), "Shift+Arrow moved the window"
 
     help_hidden = "(sel) => document.querySelector(sel).hidden"
-    assert page.evaluate(help_hidden, h.part("shortcuts")), "the legend should start hidden"
+    assert page.evaluate(help_hidden, wk.part("shortcuts")), "the legend should start hidden"
     page.keyboard.press("?")
-    assert not page.evaluate(help_hidden, h.part("shortcuts")), "? did not show the legend"
+    assert not page.evaluate(help_hidden, wk.part("shortcuts")), "? did not show the legend"
     page.keyboard.press("?")
-    assert page.evaluate(help_hidden, h.part("shortcuts")), "a second ? did not hide it"
+    assert page.evaluate(help_hidden, wk.part("shortcuts")), "a second ? did not hide it"
 
 
 # --------------------------------------------------------------------------- 6. from Python
@@ -596,7 +598,7 @@ def test_region_from_python_is_drawn(lab: Any) -> None:
         f"[data-part=region][data-label=Run] at x {want0:.1f}..{want1:.1f} ± {DOM_PX_TOL} "
         f"(plot {plot}); DOM regions: {dom}"
     )
-    assert lw.page.locator(f'{h.part("region")}[data-label="Run"]').count() == 1
+    assert lw.page.locator(f'{wk.part("region")}[data-label="Run"]').count() == 1
 
 
 # --------------------------------------------------------------------------- 7. focus isolation
@@ -666,7 +668,7 @@ def test_autosave_survives_kernel_restart(lab: Any) -> None:
 
     h.run_all(page)
     lw2 = wait_labeling_ready(lab, "video")
-    roots = page.locator(h.part("root")).count()
+    roots = page.locator(wk.part("root")).count()
     assert roots == 1, f"{roots} widget roots on the page after re-running, expected 1"
     regs = lw2.regions()
     assert len(regs) == 1 and same_region(regs[0], r), (

@@ -16,6 +16,7 @@ from typing import Any
 
 import harness as h
 import pytest
+import widgetkit as wk
 
 pytestmark = pytest.mark.e2e
 
@@ -50,10 +51,10 @@ class Shown:
         return float(a), float(b)
 
     def media_time(self) -> float:
-        return h.media_time(self.page)
+        return wk.media_time(self.page)
 
     def box(self, name: str) -> dict[str, float]:
-        return h.box(self.page, h.part(name))
+        return h.box(self.page, wk.part(name))
 
     def overview_plot(self) -> dict[str, float]:
         """Box of the overview's plotting area, which spans the whole series.
@@ -94,14 +95,14 @@ def show(lab: Any, kind: str, media: str | None = None, extra: str = "") -> Show
     """Write, open and run a notebook showing the sample with its ``kind`` media."""
     sample = lab.srv.sample
     media = media or (sample.video if kind == "video" else sample.audio)
-    lab.run_notebook(f"widget_{kind}", h.widget_cells(sample.data, media, extra))
-    h.wait_for_widget(lab.page)
+    lab.run_notebook(f"widget_{kind}", wk.widget_cells(sample.data, media, extra))
+    wk.wait_for_widget(lab.page)
     # Every mapping depends on the media's duration: wait until the kernel has it.
     ok, _ = h.wait_until(lambda: lab.json("w.media_duration"), lambda d: d is not None, timeout=15)
     if not ok:
         raise h.HarnessError(
             f"w.media_duration stayed None in the kernel for 15 s although the media element "
-            f"has loaded its metadata: {h.media_state(lab.page)}"
+            f"has loaded its metadata: {wk.media_state(lab.page)}"
         )
     t0, t_end = _data_span(lab)
     return Shown(lab=lab, kind=kind, t0=t0, t_end=t_end)
@@ -138,17 +139,17 @@ def test_renders(shown: Shown) -> None:
     missing = [
         name
         for name in ("root", "overview", "range", "detail", "media")
-        if page.locator(h.part(name)).count() == 0
+        if page.locator(wk.part(name)).count() == 0
     ]
     assert not missing, f"data-part elements missing: {missing}"
-    tag = page.evaluate(f"() => document.querySelector('{h.part('media')}').tagName")
+    tag = page.evaluate(f"() => document.querySelector('{wk.part('media')}').tagName")
     assert tag.lower() == shown.kind, f"media element is <{tag.lower()}>, expected <{shown.kind}>"
-    assert page.locator(h.part("error")).count() == 0, (
-        f"error part shown: {page.locator(h.part('error')).first.text_content()!r}"
+    assert page.locator(wk.part("error")).count() == 0, (
+        f"error part shown: {page.locator(wk.part('error')).first.text_content()!r}"
     )
     duration = shown.lab.json("w.media_duration")
     assert abs(duration - 30.0) < 0.2, f"w.media_duration = {duration}, expected ~30.0 s"
-    src = h.media_state(page)["src"]
+    src = wk.media_state(page)["src"]
     assert "/files/" in src, f"media inside the server root should load via /files/, src={src!r}"
 
 
@@ -197,7 +198,7 @@ def test_drag_range_moves_window_and_seeks(shown: Shown) -> None:
     media = shown.wait_media_time(target)
     assert abs(media - target) <= FRAME, (
         f"media currentTime {media:.4f} != data_to_media(selection[0]={start1:.4f}) = "
-        f"{target:.4f} (tolerance one frame, {FRAME} s); media: {h.media_state(page)}"
+        f"{target:.4f} (tolerance one frame, {FRAME} s); media: {wk.media_state(page)}"
     )
     assert ok_mid, (
         f"the media did not seek during the drag (currentTime stayed {media_mid:.4f}, "
@@ -252,7 +253,7 @@ def test_selection_from_python_moves_range_and_seeks(shown: Shown) -> None:
     media = shown.wait_media_time(target)
     assert abs(media - target) <= FRAME, (
         f"media currentTime {media:.4f}, expected data_to_media(10.0) = {target:.4f} "
-        f"within {FRAME} s; media: {h.media_state(page)}"
+        f"within {FRAME} s; media: {wk.media_state(page)}"
     )
     sel = shown.selection()
     assert sel == pytest.approx((10.0, 15.0), abs=1e-9), f"w.selection reads back {sel}"
@@ -270,13 +271,13 @@ def test_media_seek_moves_selection_when_sync_both(shown: Shown) -> None:
         "[w.media_to_data(20.0), w.media_to_data(20.0 + 1 / 25) - w.media_to_data(20.0)]"
     )
     frame_data = abs(frame_data)
-    now = h.seek_media(page, 20.0)
+    now = wk.seek_media(page, 20.0)
     assert abs(now - 20.0) <= FRAME, f"media currentTime after seeking to 20.0 is {now}"
     start, end = shown.wait_selection(lambda s: abs(s[0] - expected) <= frame_data)
     assert abs(start - expected) <= frame_data, (
         f"with sync='both', seeking the media to 20.0 s left selection at ({start:.4f}, "
         f"{end:.4f}); expected selection[0] = media_to_data(20.0) = {expected:.4f} "
-        f"± {frame_data:.4f}; media: {h.media_state(page)}"
+        f"± {frame_data:.4f}; media: {wk.media_state(page)}"
     )
 
     # The playhead sits where the detail window begins (the data time the media shows),
@@ -317,7 +318,7 @@ def _plot_box(page: Any, name: str) -> dict[str, float]:
               const r = over.getBoundingClientRect();
               return {x: r.left, y: r.top, width: r.width, height: r.height};
             }""",
-            h.part(name),
+            wk.part(name),
         )
     )
 
@@ -334,7 +335,7 @@ def _line_state(page: Any, name: str) -> dict[str, Any]:
               return {present: true, x: shown ? r.left + r.width / 2 : null, hidden: el.hidden,
                       styleLeft: el.style.left, dataTime: el.dataset.time ?? null};
             }""",
-            h.part(name),
+            wk.part(name),
         )
     )
 
@@ -346,7 +347,7 @@ def test_media_seek_leaves_selection_with_default_sync(shown: Shown) -> None:
     page = shown.page
     assert shown.lab.json("w.sync") == "ts-to-media"
     before = shown.selection()
-    h.seek_media(page, 20.0)
+    wk.seek_media(page, 20.0)
     # A negative assertion needs time for a (throttled) update that should not
     # come: wait for the kernel to hear the media's new time, then a little more.
     ok, mt = h.wait_until(
@@ -372,7 +373,7 @@ def test_explicit_offset_alignment(shown: Shown) -> None:
     media = shown.wait_media_time(7.0)
     assert abs(media - 7.0) <= FRAME, (
         f"with offset=2.0, rate=1.0 and selection starting at 5.0 the media shows "
-        f"{media:.4f} s, expected 7.0 ± {FRAME}; media: {h.media_state(page)}"
+        f"{media:.4f} s, expected 7.0 ± {FRAME}; media: {wk.media_state(page)}"
     )
 
 
@@ -385,13 +386,13 @@ def test_media_outside_server_root_streams_and_seeks(lab: Any, kind: str) -> Non
     originals = lab.srv.sample.originals
     media = str(originals.video if kind == "video" else originals.audio)
     shown = show(lab, kind, media=media)
-    src = h.media_state(shown.page)["src"]
+    src = wk.media_state(shown.page)["src"]
     assert src.startswith("blob:"), f"media outside the server root has src {src!r}"
     shown.lab.exec("w.selection = (12.0, 17.0)")
     target = shown.lab.json("w.data_to_media(12.0)")
     got = shown.wait_media_time(target)
     assert abs(got - target) <= FRAME, (
-        f"blob media: currentTime {got:.4f}, expected {target:.4f}; {h.media_state(shown.page)}"
+        f"blob media: currentTime {got:.4f}, expected {target:.4f}; {wk.media_state(shown.page)}"
     )
 
 
@@ -401,15 +402,15 @@ def test_media_outside_server_root_streams_and_seeks(lab: Any, kind: str) -> Non
 @pytest.mark.parametrize(("kind", "name"), [("video", "broken.mp4"), ("audio", "broken.ogg")])
 def test_unplayable_media_shows_error(lab: Any, kind: str, name: str) -> None:
     (lab.srv.root / name).write_bytes(os.urandom(64 * 1024))
-    lab.run_notebook(f"broken_{kind}", h.widget_cells(lab.srv.sample.data, name))
+    lab.run_notebook(f"broken_{kind}", wk.widget_cells(lab.srv.sample.data, name))
     page = lab.page
     try:
-        page.wait_for_selector(h.part("error"), state="visible", timeout=20_000)
+        page.wait_for_selector(wk.part("error"), state="visible", timeout=20_000)
     except Exception:
         pytest.fail(
-            f"no visible {h.part('error')} for unplayable {name} within 20 s; "
-            f"media: {h.media_state(page)}; outputs: {h.outputs_text(page)!r}",
+            f"no visible {wk.part('error')} for unplayable {name} within 20 s; "
+            f"media: {wk.media_state(page)}; outputs: {wk.outputs_text(page)!r}",
             pytrace=False,
         )
-    text = (page.locator(h.part("error")).first.text_content() or "").strip()
+    text = (page.locator(wk.part("error")).first.text_content() or "").strip()
     assert name in text, f"the error part should name {name!r}; its text is {text!r}"

@@ -9,6 +9,7 @@ from typing import Any
 
 import harness as h
 import pytest
+import widgetkit as wk
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +38,7 @@ def _two_views(lab: Any) -> None:
     )
     lab.run_notebook("two_views", [cell, "w"])
     ok, n = h.wait_until(
-        lambda: lab.page.locator(h.part("root")).count(), lambda c: c == 2, timeout=20
+        lambda: lab.page.locator(wk.part("root")).count(), lambda c: c == 2, timeout=20
     )
     assert ok, f"expected two views of the widget, found {n}"
     ok, _ = h.wait_until(lambda: lab.json("w.media_duration"), lambda d: d is not None, 15)
@@ -47,7 +48,7 @@ def _two_views(lab: Any) -> None:
 def test_same_widget_shown_twice_stays_in_step(lab: Any) -> None:
     _two_views(lab)
     page = lab.page
-    ranges = page.evaluate(_BOXES_JS, h.part("range"))
+    ranges = page.evaluate(_BOXES_JS, wk.part("range"))
     overs = page.evaluate(_OVERS_JS)
     r0, ov0 = ranges[0], overs[0]
     dx = 120.0
@@ -65,7 +66,7 @@ def test_same_widget_shown_twice_stays_in_step(lab: Any) -> None:
 
     # The second view's range moved to the same fraction of its own strip.
     def second_left() -> float:
-        r = page.evaluate(_BOXES_JS, h.part("range"))[1]
+        r = page.evaluate(_BOXES_JS, wk.part("range"))[1]
         ov = page.evaluate(_OVERS_JS)[1]
         return (r["x"] - ov["x"]) / ov["width"] * span
 
@@ -87,7 +88,9 @@ def test_a_view_removed_leaves_the_other_working(lab: Any) -> None:
     page = lab.page
     # Clear the last cell's output: JupyterLab disposes that view and its cleanup runs.
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-cell-output')")
-    ok, n = h.wait_until(lambda: page.locator(h.part("root")).count(), lambda c: c == 1, timeout=10)
+    ok, n = h.wait_until(
+        lambda: page.locator(wk.part("root")).count(), lambda c: c == 1, timeout=10
+    )
     assert ok, f"expected one view left after clearing an output, found {n}"
     lab.exec("w.selection = (12.0, 17.0)")
     target = lab.json("w.data_to_media(12.0)")
@@ -96,7 +99,7 @@ def test_a_view_removed_leaves_the_other_working(lab: Any) -> None:
     )
     assert ok, f"the remaining view's media is at {t}, expected {target:.4f}"
     ok, ds = h.wait_until(
-        lambda: page.evaluate("(s) => ({...document.querySelector(s).dataset})", h.part("detail")),
+        lambda: page.evaluate("(s) => ({...document.querySelector(s).dataset})", wk.part("detail")),
         lambda d: d.get("source") == "detail",
         timeout=10,
     )
@@ -105,14 +108,14 @@ def test_a_view_removed_leaves_the_other_working(lab: Any) -> None:
 
 def test_detail_is_refined_from_the_kernel(lab: Any) -> None:
     sample = lab.srv.sample
-    lab.run_notebook("refine", h.widget_cells(sample.data, sample.video))
-    h.wait_for_widget(lab.page)
+    lab.run_notebook("refine", wk.widget_cells(sample.data, sample.video))
+    wk.wait_for_widget(lab.page)
     lab.exec("w.selection = (14.0, 19.0)")
 
     def state() -> dict[str, str]:
         return dict(
             lab.page.evaluate(
-                "(sel) => ({...document.querySelector(sel).dataset})", h.part("detail")
+                "(sel) => ({...document.querySelector(sel).dataset})", wk.part("detail")
             )
         )
 
