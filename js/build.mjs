@@ -5,7 +5,8 @@ await build({
   entryPoints: { widget: "js/widget.ts" },
   bundle: true,
   format: "esm",
-  minify: process.argv.includes("--minify") || process.env.CI === "true",
+  // Minified by default: anywidget sends the bundle with every widget it opens.
+  minify: !process.argv.includes("--dev"),
   sourcemap: false,
   target: ["es2022"],
   outdir: "tsvideo_widget/static",

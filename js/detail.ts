@@ -1,10 +1,12 @@
 /**
  * Which points to draw for a window, and when to ask the kernel for more.
  *
- * The browser always holds the overview (min/max of the whole span). Detail
- * chunks cover a window padded by one window width on each side, at about one
- * bucket per pixel, so small drags and zooms are drawn from memory and the
- * kernel is asked only when the window leaves the chunk or needs finer detail.
+ * The browser always holds the overview (min/max per column of the whole
+ * span). Once a window is on screen it prefetches, while the kernel is idle,
+ * the window's neighbours (one window width each side, at about one column per
+ * pixel) and the window itself at four times the resolution: drags, and zooms
+ * in or out by up to about four times, are then drawn from memory, and the
+ * kernel is asked only when the window jumps away or zooms further.
  */
 
 import type { NumArray } from "./buffers";
@@ -13,8 +15,10 @@ export interface Chunk {
   /** Requested bounds, relative seconds (already clamped to the data). */
   lo: number;
   hi: number;
-  /** Samples per bucket; 1 means raw samples. */
+  /** Samples per column (about); 1 means raw samples. */
   bucket: number;
+  /** Seconds per column (0 for raw samples). */
+  dt: number;
   /** Point times (float64 relative seconds) and one array per channel. */
   x: Float64Array;
   ys: NumArray[];
@@ -29,16 +33,20 @@ export interface WindowRequest {
 /** Most buckets one request may ask for (Python caps at the same number). */
 export const MAX_BUCKETS = 8192;
 
-/** Seconds per bucket of a chunk (0 for raw samples: as fine as it gets). */
+/** Seconds per column of a chunk (0 for raw samples: as fine as it gets). */
 export function secondsPerBucket(c: Chunk): number {
-  if (c.bucket <= 1 || c.x.length < 2) return 0;
-  return (c.x[c.x.length - 1] - c.x[0]) / (c.x.length / 2);
+  return c.bucket <= 1 ? 0 : c.dt;
 }
 
 /** True when the chunk covers [lo, hi] with at least about one bucket per pixel. */
-export function goodEnough(c: Chunk, lo: number, hi: number, px: number): boolean {
+/** True when the chunk's bounds include [lo, hi] (up to rounding). */
+export function covers(c: Chunk, lo: number, hi: number): boolean {
   const eps = 1e-9 * Math.max(1, Math.abs(hi));
-  if (c.lo > lo + eps || c.hi < hi - eps) return false;
+  return c.lo <= lo + eps && c.hi >= hi - eps;
+}
+
+export function goodEnough(c: Chunk, lo: number, hi: number, px: number): boolean {
+  if (!covers(c, lo, hi)) return false;
   const perPx = (hi - lo) / Math.max(1, px);
   return secondsPerBucket(c) <= perPx * 1.5;
 }
@@ -58,11 +66,33 @@ export function windowRequest(lo: number, hi: number, span: number, px: number, 
   return { lo: reqLo, hi: reqHi, buckets };
 }
 
+/** How much finer than the screen the zoom prefetch is (zooms in by up to ~4x are then cached). */
+export const ZOOM_PREFETCH = 4;
+
+/**
+ * What to prefetch for window [lo, hi] drawn `px` pixels wide, in order, given
+ * what `cache` holds: the neighbours (unless chunks already cover half a
+ * window beyond each edge) and a finer copy of the window (unless cached).
+ * Empty when the window itself is not cached yet: that is a request, not a
+ * prefetch.
+ */
+export function prefetchPlan(cache: ChunkCache, lo: number, hi: number, span: number, px: number): WindowRequest[] {
+  const w = hi - lo;
+  if (!(w > 0) || !cache.has(lo, hi, px)) return [];
+  const out: WindowRequest[] = [];
+  const nLo = Math.max(0, lo - w / 2);
+  const nHi = Math.min(span, hi + w / 2);
+  if (!cache.has(nLo, nHi, (px * (nHi - nLo)) / w)) out.push(windowRequest(lo, hi, span, px, 1));
+  const finePx = px * ZOOM_PREFETCH;
+  if (!cache.has(lo, hi, finePx)) out.push(windowRequest(lo, hi, span, finePx, 0));
+  return out;
+}
+
 /** A small most-recently-used set of chunks. */
 export class ChunkCache {
   private chunks: Chunk[] = [];
 
-  constructor(private capacity = 8) {}
+  constructor(private capacity = 12) {}
 
   add(c: Chunk): void {
     this.chunks = [c, ...this.chunks.filter((o) => o !== c)].slice(0, this.capacity);
@@ -77,6 +107,21 @@ export class ChunkCache {
     }
     if (best) this.add(best);
     return best;
+  }
+
+  /** The finest chunk that covers the window at any resolution (to draw while a finer one comes), or null. */
+  covering(lo: number, hi: number): Chunk | null {
+    let best: Chunk | null = null;
+    for (const c of this.chunks) {
+      if (!covers(c, lo, hi)) continue;
+      if (best === null || secondsPerBucket(c) < secondsPerBucket(best)) best = c;
+    }
+    return best;
+  }
+
+  /** True when some chunk is good enough for the window (does not touch the recency order). */
+  has(lo: number, hi: number, px: number): boolean {
+    return this.chunks.some((c) => goodEnough(c, lo, hi, px));
   }
 
   clear(): void {

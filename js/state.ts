@@ -6,7 +6,7 @@
 
 import type { AnyModel } from "@anywidget/types";
 import { asBytes, asTyped, type BufferLike, type Dtype } from "./buffers";
-import { ChunkCache, windowRequest, type Chunk, type WindowRequest } from "./detail";
+import { ChunkCache, prefetchPlan, windowRequest, type Chunk, type WindowRequest } from "./detail";
 import { CHUNK_BYTES, type MediaInfo } from "./media";
 import { LatestOnly, RequestChannel } from "./requests";
 
@@ -16,18 +16,28 @@ interface OverviewTrait {
   ys?: DataView[];
   dtypes?: Dtype[];
   bucket?: number;
+  dt?: number;
 }
 
 /**
  * Decode a packed window into a Chunk: times arrive as float32 offsets from
  * the float64 origin `x0`, then one buffer per channel.
  */
-export function decodeChunk(lo: number, hi: number, bucket: number, dtypes: Dtype[], x0: number, x: BufferLike, ys: BufferLike[]): Chunk {
+export function decodeChunk(
+  lo: number,
+  hi: number,
+  bucket: number,
+  dt: number,
+  dtypes: Dtype[],
+  x0: number,
+  x: BufferLike,
+  ys: BufferLike[],
+): Chunk {
   if (ys.length !== dtypes.length) throw new Error(`expected ${dtypes.length} channel buffers, got ${ys.length}`);
   const off = asTyped(x, "float32");
   const abs = new Float64Array(off.length);
   for (let i = 0; i < off.length; i++) abs[i] = x0 + off[i];
-  return { lo, hi, bucket, x: abs, ys: ys.map((b, i) => asTyped(b, dtypes[i])) };
+  return { lo, hi, bucket, dt, x: abs, ys: ys.map((b, i) => asTyped(b, dtypes[i])) };
 }
 
 /** A window a view wants, and the padded request that would serve it. */
@@ -52,6 +62,12 @@ export class ModelState {
   private blob: { key: string; promise: Promise<string>; url?: string } | null = null;
   /** Detail requests sent to the kernel, and replies decoded (diagnostics, tests, benchmarks). */
   detailRequests = 0;
+  /** The window the views last asked for, which prefetches are for. */
+  private current: { lo: number; hi: number; px: number } | null = null;
+  private prefetchTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Prefetch requests already made (so a reply that cannot satisfy the plan is not asked again). */
+  private readonly prefetched = new Set<string>();
+  private disposed = false;
   detailReplies = 0;
   lastError: string | null = null;
 
@@ -68,6 +84,7 @@ export class ModelState {
 
   onOverview = (): void => {
     this.cache.clear();
+    this.prefetched.clear();
     this.loadOverview();
     for (const fn of this.listeners) fn();
   };
@@ -79,41 +96,76 @@ export class ModelState {
       this.overview = null;
       return;
     }
-    this.overview = decodeChunk(0, meta?.span ?? 0, ov.bucket ?? 1, ov.dtypes, ov.x0 ?? 0, ov.x, ov.ys);
+    this.overview = decodeChunk(0, meta?.span ?? 0, ov.bucket ?? 1, ov.dt ?? 0, ov.dtypes, ov.x0 ?? 0, ov.x, ov.ys);
   }
 
   /** Ask for detail of window [lo, hi] drawn `px` pixels wide, unless the cache has it. */
   want(lo: number, hi: number, px: number): void {
-    if (this.cache.find(lo, hi, px)) return;
-    const span = (this.model.get("_meta") as { span: number }).span;
-    const ov = this.overview;
+    this.current = { lo, hi, px };
     // A window the overview already shows raw needs nothing finer.
+    const ov = this.overview;
     if (ov && ov.bucket <= 1) return;
-    // The first detail is just the window (fewest bytes to first paint); its
-    // reply then prefetches the neighbouring windows (see fetch).
+    if (this.cache.has(lo, hi, px)) {
+      this.schedulePrefetch();
+      return;
+    }
+    const span = (this.model.get("_meta") as { span: number }).span;
+    // The first window alone (fewest bytes to first paint; its neighbours
+    // follow as a prefetch once it is drawn); later ones with a window of
+    // margin each side, so a drag that goes on while the reply travels ends
+    // inside it.
     const pad = this.detailReplies === 0 ? 0 : 1;
     this.fetcher.push({ req: windowRequest(lo, hi, span, px, pad), lo, hi, px });
   }
 
   private async fetch({ req, lo, hi, px, prefetch }: DetailJob): Promise<void> {
     // An earlier reply may already cover this window: then the kernel is not asked.
-    if (!prefetch && this.cache.find(lo, hi, px)) return;
+    if (!prefetch && this.cache.has(lo, hi, px)) return;
     this.detailRequests++;
     try {
       const { msg, buffers } = await this.channel.request("detail", { lo: req.lo, hi: req.hi, buckets: req.buckets });
-      const chunk = decodeChunk(req.lo, req.hi, Number(msg.bucket), msg.dtypes as Dtype[], Number(msg.x0), buffers[0], buffers.slice(1));
+      const chunk = decodeChunk(
+        req.lo,
+        req.hi,
+        Number(msg.bucket),
+        Number(msg.dt ?? 0),
+        msg.dtypes as Dtype[],
+        Number(msg.x0),
+        buffers[0],
+        buffers.slice(1),
+      );
       this.cache.add(chunk);
       this.detailReplies++;
       this.lastError = null;
-      if (this.detailReplies === 1) {
-        // Prefetch the neighbours of the first window, once it is on screen.
-        const span = (this.model.get("_meta") as { span: number }).span;
-        this.fetcher.push({ req: windowRequest(lo, hi, span, px, 1), lo, hi, px, prefetch: true });
-      }
     } catch (err) {
       this.lastError = String(err);
     }
     for (const fn of this.listeners) fn();
+    this.schedulePrefetch();
+  }
+
+  /**
+   * Prefetch around the current window when the kernel is idle: one request
+   * at a time through the same throttle, so a window the user moves to next
+   * waits for at most one prefetch reply. Each request is made once.
+   */
+  private schedulePrefetch(): void {
+    if (this.prefetchTimer !== null || this.disposed) return;
+    // After the throttle has started whatever the user queued meanwhile.
+    this.prefetchTimer = setTimeout(() => {
+      this.prefetchTimer = null;
+      const cur = this.current;
+      if (this.disposed || !cur || this.fetcher.busy) return;
+      const span = (this.model.get("_meta") as { span: number }).span;
+      for (const req of prefetchPlan(this.cache, cur.lo, cur.hi, span, cur.px)) {
+        const key = `${req.lo}:${req.hi}:${req.buckets}`;
+        if (this.prefetched.has(key)) continue;
+        this.prefetched.add(key);
+        if (this.prefetched.size > 64) this.prefetched.delete(this.prefetched.values().next().value as string);
+        this.fetcher.push({ req, lo: cur.lo, hi: cur.hi, px: cur.px, prefetch: true });
+        return;
+      }
+    }, 0);
   }
 
   /** A blob: URL of media streamed from the kernel in chunks; shared by all views. */
@@ -147,6 +199,8 @@ export class ModelState {
   }
 
   dispose(): void {
+    this.disposed = true;
+    if (this.prefetchTimer !== null) clearTimeout(this.prefetchTimer);
     this.channel.close();
     this.revokeBlob();
     this.listeners.clear();

@@ -190,7 +190,12 @@ export class View {
     if (!this.detail) return;
     const [lo, hi] = this.sel;
     const px = this.detail.over.clientWidth || this.width();
-    const chunk = this.st.cache.find(lo, hi, px) ?? this.st.overview;
+    // Good enough for this width, else the finest chunk that covers the window
+    // (a zoom beyond the prefetch), else the overview, until the kernel answers.
+    const ov = this.st.overview;
+    const good = ov && ov.bucket <= 1 ? ov : this.st.cache.find(lo, hi, px);
+    const coarse = good ? null : this.st.cache.covering(lo, hi);
+    const chunk = good ?? coarse ?? this.st.overview;
     if (chunk !== this.detailChunk) {
       this.detailChunk = chunk;
       this.detail.setData(this.chunkData(chunk), false);
@@ -200,7 +205,9 @@ export class View {
     this.detail.setScale("x", { min: lo, max });
     this.st.want(lo, hi, px);
     const ds = this.detailBox.dataset;
-    ds.source = chunk === this.st.overview ? "overview" : "detail";
+    ds.source = good ? "detail" : coarse ? "coarse" : "overview";
+    ds.lo = String(lo);
+    ds.hi = String(hi);
     ds.requests = String(this.st.detailRequests);
     ds.replies = String(this.st.detailReplies);
     if (this.st.lastError) ds.error = this.st.lastError;

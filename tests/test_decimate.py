@@ -1,47 +1,102 @@
-"""Min/max decimation: every bucket's true min and max, at every pyramid level."""
+"""Min/max decimation: the exact min and max of every pixel column, at every pyramid level.
+
+Every check compares with the obvious slow computation on the raw samples
+(boolean masks and nanmin/nanmax), never with the code under test.
+"""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tsvideo_widget.decimate import Pyramid, bucket_size, decimate
+from tsvideo_widget.data import Series, prepare
+from tsvideo_widget.decimate import (
+    LADDER,
+    RAW_BELOW,
+    Pyramid,
+    RangePlan,
+    column_width,
+    columns,
+    decimate,
+)
+
+DTYPES = [np.float32, np.float64, np.int16, np.int64]
 
 
-def direct(values: np.ndarray, size: int, k0: int, k1: int) -> tuple[np.ndarray, np.ndarray]:
-    """Reduce the raw samples over the same bucket boundaries, the slow obvious way."""
-    lo, hi = [], []
+def nan_extremes(v: np.ndarray) -> tuple[float, float]:
+    """nanmin and nanmax as float64; NaN for an empty or all-NaN run."""
+    f = v.astype(np.float64)
+    if f.size == 0 or np.isnan(f).all():
+        return math.nan, math.nan
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN buckets
-        for k in range(k0, k1):
-            b = values[k * size : (k + 1) * size]
-            lo.append(np.nanmin(b) if b.size else np.nan)
-            hi.append(np.nanmax(b) if b.size else np.nan)
-    return np.array(lo), np.array(hi)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(np.nanmin(f)), float(np.nanmax(f))
 
 
-def pair_extremes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Min and max of each bucket's two points, whichever order they come in."""
-    a, b = y[0::2].astype(np.float64), y[1::2].astype(np.float64)
-    return np.fmin(a, b), np.fmax(a, b)
+def same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
 
 
-def test_pyramid_levels_hold_exact_block_extremes() -> None:
-    rng = np.random.default_rng(1)
-    v = rng.normal(size=10_007).astype(np.float32)
-    p = Pyramid(v, base=16, factor=4)
-    assert len(p.levels) >= 3
+def values(rng: np.random.Generator, n: int, dtype: type, nan_frac: float) -> np.ndarray:
+    v = (rng.normal(size=n) * 1000).astype(dtype)
+    if np.dtype(dtype).kind == "f" and nan_frac:
+        v[rng.random(n) < nan_frac] = np.nan
+        if nan_frac >= 0.5 and n > 8:  # and a long gap, not just scattered NaN
+            a = int(rng.integers(0, n - 4))
+            v[a : a + int(rng.integers(1, n - a))] = np.nan
+    return v
+
+
+def uneven_series(
+    rng: np.random.Generator,
+    n: int,
+    chans: list[np.ndarray],
+    kind: str,
+) -> Series:
+    """A Series with uneven sampling: random steps, bursts of equal times, long pauses."""
+    steps = rng.exponential(size=n) * rng.choice([0.0, 1.0, 1.0, 1.0, 40.0], size=n)
+    if kind == "datetime":
+        ticks = np.cumsum((steps * 1e6).astype(np.int64))  # microseconds
+        t = pd.to_datetime(ticks, unit="us")
+    else:
+        t = np.cumsum(steps)
+    df = pd.DataFrame({"time": t, **{f"c{i}": c for i, c in enumerate(chans)}})
+    return prepare(df, "time")
+
+
+# ---------------------------------------------------------------------------- pyramid levels
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    n=st.integers(1, 3000),
+    base=st.integers(2, 16),
+    factor=st.integers(2, 5),
+    dtype=st.sampled_from(DTYPES),
+    nan_frac=st.sampled_from([0.0, 0.1, 0.6, 1.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_every_level_holds_the_exact_extremes_of_its_blocks(
+    n: int, base: int, factor: int, dtype: type, nan_frac: float, seed: int
+) -> None:
+    v = values(np.random.default_rng(seed), n, dtype, nan_frac)
+    p = Pyramid(v, base=base, factor=factor)
+    if n >= 2 * base:
+        assert p.levels, "a pyramid of at least two blocks"
     for level, (mins, maxs) in enumerate(p.levels):
-        b = p.block_size(level)
-        nblocks = -(-v.size // b)
-        assert mins.shape[0] == nblocks
-        lo, hi = direct(v, b, 0, nblocks)
-        np.testing.assert_array_equal(mins, lo.astype(np.float32))
-        np.testing.assert_array_equal(maxs, hi.astype(np.float32))
+        size = p.block_size(level)
+        assert mins.shape[0] == -(-n // size)
+        for k in range(mins.shape[0]):
+            lo, hi = nan_extremes(v[k * size : (k + 1) * size])
+            assert same(float(mins[k]), lo) and same(float(maxs[k]), hi), (level, k)
+    if p.levels:
+        assert p.levels[-1][0].shape[0] < 2 * factor  # built up to a handful of blocks
 
 
 def test_pyramid_costs_a_fraction_of_the_input() -> None:
@@ -49,107 +104,267 @@ def test_pyramid_costs_a_fraction_of_the_input() -> None:
     assert Pyramid(v).nbytes <= 0.18 * v.nbytes
 
 
-def test_few_samples_are_sent_raw() -> None:
-    rel = np.arange(100, dtype=np.float64)
-    v = np.arange(100, dtype=np.float64)
-    d = decimate(rel, [Pyramid(v)], 10, 60, buckets=1000)
-    assert d.bucket == 1
-    np.testing.assert_array_equal(d.x, rel[10:60])
-    np.testing.assert_array_equal(d.ys[0], v[10:60])
+def test_pyramid_refuses_a_degenerate_shape() -> None:
+    with pytest.raises(ValueError, match="at least 2"):
+        Pyramid(np.zeros(10), base=1)
 
 
-def test_decimated_points_are_bucket_extremes_at_bucket_edges() -> None:
-    rel = np.arange(1000) / 100.0
-    v = np.sin(np.arange(1000) / 7.0)
-    d = decimate(rel, [Pyramid(v)], 0, 1000, buckets=50)
-    size = d.bucket
-    assert size == 20
-    k = len(d.x) // 2
-    lo, hi = direct(v, size, 0, k)
-    got_lo, got_hi = pair_extremes(d.ys[0])
-    np.testing.assert_array_equal(got_lo, lo)
-    np.testing.assert_array_equal(got_hi, hi)
-    np.testing.assert_array_equal(d.x[0::2], rel[np.arange(k) * size])
-    np.testing.assert_array_equal(d.x[1::2], rel[np.minimum(np.arange(k) * size + size, 1000) - 1])
-    assert np.all(np.diff(d.x) >= 0)
-
-
-def test_never_more_than_two_points_per_bucket() -> None:
-    n = 1_000_003
-    rel = np.arange(n, dtype=np.float64)
-    ps = [Pyramid(np.random.default_rng(0).normal(size=n)) for _ in range(2)]
-    for buckets in (100, 999, 1000, 4096):
-        d = decimate(rel, ps, 0, n, buckets)
-        assert len(d.x) <= 2 * buckets + 4
-        assert len(d.x) >= buckets  # and not needlessly coarse
+# ---------------------------------------------------------------------------- range queries
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    n=st.integers(min_value=1, max_value=5000),
-    a=st.floats(0, 1),
-    b=st.floats(0, 1),
-    buckets=st.integers(min_value=1, max_value=700),
-    nan_frac=st.sampled_from([0.0, 0.05, 0.5, 1.0]),
-    dtype=st.sampled_from([np.float32, np.float64, np.int16]),
+    n=st.integers(1, 4000),
+    base=st.integers(2, 16),
+    factor=st.integers(2, 4),
+    dtype=st.sampled_from(DTYPES),
+    nan_frac=st.sampled_from([0.0, 0.2, 0.7, 1.0]),
+    runs=st.integers(1, 40),
     seed=st.integers(0, 2**16),
 )
-def test_any_window_equals_reducing_the_raw_data(
-    n: int, a: float, b: float, buckets: int, nan_frac: float, dtype: type, seed: int
+def test_any_run_of_samples_gives_its_exact_extremes(
+    n: int, base: int, factor: int, dtype: type, nan_frac: float, runs: int, seed: int
 ) -> None:
     rng = np.random.default_rng(seed)
-    # Uneven sampling: random positive steps.
-    rel = np.cumsum(rng.exponential(size=n))
-    v = (rng.normal(size=n) * 1000).astype(dtype)
-    if dtype is not np.int16 and nan_frac:
-        v[rng.random(n) < nan_frac] = np.nan
-    p = Pyramid(v, base=8, factor=4)
-    i0, i1 = sorted((int(a * n), int(b * n)))
-    d = decimate(rel, [p], i0, i1, buckets)
-    if i1 == i0:
-        assert d.x.size == 0
+    v = values(rng, n, dtype, nan_frac)
+    p = Pyramid(v, base=base, factor=factor)
+    ends = np.sort(rng.integers(0, n + 1, size=(runs, 2)), axis=1)
+    # Some runs empty, some the whole series, some a single sample.
+    ends[0] = (0, n)
+    if runs > 2:
+        ends[1] = (ends[1, 0], ends[1, 0])
+        ends[2] = (min(ends[2, 0], n - 1), min(ends[2, 0], n - 1) + 1)
+    mins, maxs = p.range_minmax(ends[:, 0], ends[:, 1])
+    assert mins.dtype == v.dtype and maxs.dtype == v.dtype
+    for k, (a, b) in enumerate(ends):
+        if a == b:
+            continue  # callers drop empty runs
+        lo, hi = nan_extremes(v[a:b])
+        assert same(float(mins[k]), lo) and same(float(maxs[k]), hi), (a, b)
+
+
+def test_a_plan_serves_every_channel_of_the_same_length() -> None:
+    rng = np.random.default_rng(3)
+    chans = [rng.normal(size=10_000), rng.integers(-5, 5, size=10_000).astype(np.int16)]
+    pyrs = [Pyramid(c) for c in chans]
+    starts = np.arange(0, 9_000, 900)
+    stops = starts + 777
+    plan = RangePlan(starts, stops, pyrs[0])
+    for c, p in zip(chans, pyrs, strict=True):
+        mins, maxs = p.range_minmax(starts, stops, plan)
+        for k, (a, b) in enumerate(zip(starts, stops, strict=True)):
+            assert mins[k] == c[a:b].min() and maxs[k] == c[a:b].max()
+
+
+def test_a_run_outside_the_samples_is_refused() -> None:
+    p = Pyramid(np.zeros(100))
+    with pytest.raises(IndexError, match="100 samples"):
+        p.range_minmax(np.array([90]), np.array([101]))
+
+
+# ---------------------------------------------------------------------------- pixel columns
+
+
+def test_column_widths_sit_on_a_ladder_and_never_coarser_than_asked() -> None:
+    for seconds in (1e-3, 0.37, 5.0, 3600.0, 1e7):
+        for count in (1, 333, 1000, 8192):
+            dt = column_width(seconds, count)
+            assert seconds / count / 2 ** (1 / LADDER) < dt <= seconds / count
+            steps = math.log2(dt) * LADDER
+            assert steps == pytest.approx(round(steps), abs=1e-9)
+    assert column_width(0.0, 100) == 0.0
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    n=st.integers(2, 3000),
+    kind=st.sampled_from(["numeric", "datetime"]),
+    dtype=st.sampled_from(DTYPES),
+    nan_frac=st.sampled_from([0.0, 0.1, 0.7]),
+    a=st.floats(-0.1, 1.0),
+    w=st.floats(1e-4, 1.2),
+    count=st.integers(1, 400),
+    base=st.integers(2, 8),
+    seed=st.integers(0, 2**16),
+)
+def test_every_pixel_column_gets_the_exact_extremes_of_its_samples(
+    n: int,
+    kind: str,
+    dtype: type,
+    nan_frac: float,
+    a: float,
+    w: float,
+    count: int,
+    base: int,
+    seed: int,
+) -> None:
+    rng = np.random.default_rng(seed)
+    chans = [values(rng, n, dtype, nan_frac), values(rng, n, np.float64, nan_frac)]
+    s = uneven_series(rng, n, chans, kind)
+    if s.span <= 0:
         return
+    lo = a * s.span
+    hi = lo + w * s.span
+    pyrs = [Pyramid(v, base=base, factor=2) for v in s.values]
+    cols = columns(s, pyrs, lo, hi, count)
+    m = cols.starts.shape[0]
+    assert (cols.k0 * cols.dt) <= lo and (cols.k0 + m) * cols.dt >= hi  # the window is covered
+    assert m <= math.ceil(count * 2 ** (1 / LADDER)) + 2
+    key = s.key
+    for j in range(m):
+        e0, e1 = (cols.k0 + j) * cols.dt, (cols.k0 + j + 1) * cols.dt
+        inside = (key >= s.key_threshold(e0)) & (key < s.key_threshold(e1))
+        rows = np.flatnonzero(inside)
+        assert cols.starts[j] == (rows[0] if rows.size else cols.starts[j])
+        assert cols.stops[j] - cols.starts[j] == rows.size
+        if rows.size == 0:
+            continue
+        for c, v in enumerate(s.values):
+            lo_j, hi_j = nan_extremes(v[inside])
+            assert same(float(cols.mins[c][j]), lo_j), (c, j)
+            assert same(float(cols.maxs[c][j]), hi_j), (c, j)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 2000),
+    kind=st.sampled_from(["numeric", "datetime"]),
+    a=st.floats(0, 1),
+    w=st.floats(0, 1),
+    count=st.integers(1, 300),
+    seed=st.integers(0, 2**16),
+)
+def test_key_thresholds_split_rows_exactly_at_relative_times(
+    n: int, kind: str, a: float, w: float, count: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    s = uneven_series(rng, n, [rng.normal(size=n)], kind)
+    rel = np.array([a * s.span, (a + w) * s.span, s.span, 0.0])
+    idx = s.indices_at_rel(rel)
+    thr = s.key_threshold(rel)
+    for i, t in zip(idx, thr, strict=True):
+        assert (s.key[:i] < t).all() and (s.key[i:] >= t).all()
+    assert idx[3] == 0
+    assert s.sample_index(s.span, "right") == n and s.sample_index(0.0, "left") == 0
+    if s.key.dtype.kind in "iu":
+        # A sample's own time finds that sample (the first of equal times), in
+        # exact integer ticks even where float seconds cannot hold every tick.
+        rows = rng.integers(0, n, size=min(n, 50))
+        for i in rows:
+            first = int(np.searchsorted(s.key, s.key[i], side="left"))
+            assert s.sample_index(s.rel_at(int(i)), "left") == first
+            assert s.sample_index(s.rel_at(int(i)), "right") == first + int(
+                (s.key == s.key[i]).sum()
+            )
+
+
+# ---------------------------------------------------------------------------- points to draw
+
+
+def series_of(t: np.ndarray, *chans: np.ndarray) -> Series:
+    df = pd.DataFrame({"time": t, **{f"c{i}": c for i, c in enumerate(chans)}})
+    return prepare(df, "time")
+
+
+def test_few_samples_per_column_are_sent_raw_with_their_neighbours() -> None:
+    t = np.arange(100, dtype=np.float64)
+    s = series_of(t, t * 2)
+    d = decimate(s, [Pyramid(v) for v in s.values], 10.0, 60.0, 1000)
+    assert d.bucket == 1 and d.dt == 0.0
+    np.testing.assert_array_equal(d.x, t[9:62])  # one sample beyond each edge
+    np.testing.assert_array_equal(d.ys[0], t[9:62] * 2)
+
+
+def test_raw_threshold_is_four_samples_per_column() -> None:
+    t = np.arange(10_000, dtype=np.float64)
+    s = series_of(t, np.sin(t))
+    pyrs = [Pyramid(v) for v in s.values]
+    assert decimate(s, pyrs, 0.0, 398.0, 100).bucket == 1  # 399 samples in [0, 398]
+    assert decimate(s, pyrs, 0.0, 399.0, 100).bucket > 1  # 400: four per column
+    assert RAW_BELOW == 4.0
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(2, 3000),
+    kind=st.sampled_from(["numeric", "datetime"]),
+    nan_frac=st.sampled_from([0.0, 0.3]),
+    a=st.floats(0, 1),
+    w=st.floats(0, 1),
+    count=st.integers(1, 200),
+    seed=st.integers(0, 2**16),
+)
+def test_each_column_draws_its_min_and_max_inside_itself(
+    n: int, kind: str, nan_frac: float, a: float, w: float, count: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    s = uneven_series(rng, n, [values(rng, n, np.float32, nan_frac)], kind)
+    lo, hi = a * s.span, min(s.span, (a + w) * s.span)
+    pyrs = [Pyramid(v, base=4, factor=2) for v in s.values]
+    d = decimate(s, pyrs, lo, hi, count)
+    v = s.values[0]
+    assert np.all(np.diff(d.x) >= 0)
+    rel = s.rel_at(slice(0, n))
     if d.bucket == 1:
-        np.testing.assert_array_equal(d.ys[0], v[i0:i1])
-        np.testing.assert_array_equal(d.x, rel[i0:i1])
+        np.testing.assert_array_equal(d.x, rel[d.i0 : d.i1])
+        np.testing.assert_array_equal(d.ys[0], v[d.i0 : d.i1])
         return
-    size = d.bucket
-    assert size == bucket_size(i1 - i0, buckets, p)
-    k0, k1 = i0 // size, -(-i1 // size)
-    lo, hi = direct(v.astype(np.float64), size, k0, k1)
-    got_lo, got_hi = pair_extremes(d.ys[0])
-    np.testing.assert_array_equal(got_lo, lo)
-    np.testing.assert_array_equal(got_hi, hi)
-    # The window is covered, at most one bucket wider on each side.
-    assert d.i0 <= i0 < d.i0 + size
-    assert d.i1 - size < i1 <= d.i1
+    cols = columns(s, pyrs, lo, hi, count)
+    full = np.flatnonzero(cols.stops > cols.starts)
+    body_x, body_y = d.x, d.ys[0]
+    before, after = cols.starts[full[0]] - 1, cols.stops[full[-1]]
+    if before >= 0:  # the sample before the first column, raw
+        assert body_x[0] == rel[before] and same(body_y[0], v[before])
+        body_x, body_y = body_x[1:], body_y[1:]
+    if after < n:  # and the one after the last
+        assert body_x[-1] == rel[after] and same(body_y[-1], v[after])
+        body_x, body_y = body_x[:-1], body_y[:-1]
+    assert body_x.shape[0] == 2 * full.shape[0]
+    for k, j in enumerate(full):
+        first, last = cols.starts[j], cols.stops[j] - 1
+        assert body_x[2 * k] == rel[first] and body_x[2 * k + 1] == rel[last]
+        lo_j, hi_j = nan_extremes(v[first : last + 1])
+        pair = sorted(float(y) for y in body_y[2 * k : 2 * k + 2]) if not math.isnan(lo_j) else None
+        if pair is None:
+            assert np.isnan(body_y[2 * k : 2 * k + 2]).all()  # an all-NaN column stays a gap
+        else:
+            assert pair == [lo_j, hi_j]
 
 
 def test_slopes_stay_monotone_not_sawtooth() -> None:
-    n = 10_000
-    rel = np.arange(n, dtype=np.float64)
-    for v in (np.arange(n, dtype=np.float64), -np.arange(n, dtype=np.float64)):
-        d = decimate(rel, [Pyramid(v)], 0, n, 100)
+    t = np.arange(10_000, dtype=np.float64)
+    for v in (t.copy(), -t):
+        s = series_of(t, v)
+        d = decimate(s, [Pyramid(c) for c in s.values], 0.0, s.span, 100)
         steps = np.diff(d.ys[0])
         assert (steps >= 0).all() or (steps <= 0).all(), "a ramp must decimate to a ramp"
 
 
-def test_nan_buckets_stay_gaps() -> None:
+def test_nan_stretches_stay_gaps() -> None:
+    t = np.arange(4096, dtype=np.float64)
     v = np.ones(4096)
     v[1024:2048] = np.nan
-    d = decimate(np.arange(4096.0), [Pyramid(v)], 0, 4096, 64)
-    assert d.bucket == 64
-    y = d.ys[0]
-    assert np.isnan(y[2 * 16 : 2 * 32]).all()
-    assert not np.isnan(y[: 2 * 16]).any()
+    s = series_of(t, v)
+    d = decimate(s, [Pyramid(c) for c in s.values], 0.0, s.span, 64)
+    inside = (d.x > 1024 + 64) & (d.x < 2048 - 64)
+    assert inside.any() and np.isnan(d.ys[0][inside]).all()
+    assert not np.isnan(d.ys[0][d.x < 1000]).any()
 
 
-@pytest.mark.parametrize("n", [0, 1, 2, 31, 32, 33])
+def test_points_stay_within_a_few_per_column() -> None:
+    n = 1_000_003
+    t = np.arange(n, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    s = series_of(t, rng.normal(size=n), rng.normal(size=n))
+    pyrs = [Pyramid(c) for c in s.values]
+    for count in (100, 999, 1000, 4096):
+        d = decimate(s, pyrs, 0.0, s.span, count)
+        assert count <= len(d.x) / 2 <= count * 2 ** (1 / LADDER) + 2
+
+
+@pytest.mark.parametrize("n", [1, 2, 31, 32, 33, 200])
 def test_tiny_inputs(n: int) -> None:
-    v = np.arange(n, dtype=np.float64)
-    d = decimate(np.arange(n, dtype=np.float64), [Pyramid(v)], 0, n, 4)
-    if n:
-        assert np.nanmin(d.ys[0]) == 0
-        assert np.nanmax(d.ys[0]) == n - 1
-    else:
-        assert d.x.size == 0
+    t = np.arange(n, dtype=np.float64)
+    s = series_of(t, t.copy())
+    d = decimate(s, [Pyramid(c) for c in s.values], 0.0, s.span, 4)
+    assert np.nanmin(d.ys[0]) == 0 and np.nanmax(d.ys[0]) == n - 1

@@ -12,6 +12,7 @@ work instead; nothing is dropped, reordered or rounded silently.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -119,12 +120,35 @@ class Series:
             return d.astype(np.float64) * self.key_scale
         return float(d) * self.key_scale
 
-    def _key_of_rel(self, rel: float) -> Any:
-        return self.key[0] + rel / self.key_scale
+    def key_threshold(self, rel: Any) -> np.ndarray:
+        """Key values at relative seconds ``rel`` (scalar or array), in the key's own dtype.
+
+        A row is at or after ``rel`` exactly when ``key >= key_threshold(rel)``.
+        Integer ticks round up, so the comparison stays in int64: comparing an
+        int64 column with a float would make numpy convert the whole column.
+        """
+        d = np.asarray(rel, dtype=np.float64) / self.key_scale
+        if self.key.dtype.kind in "iu":
+            return self.key[0] + np.ceil(d - _tick_slack(d)).astype(self.key.dtype)
+        return (self.key[0] + d).astype(self.key.dtype)
+
+    def indices_at_rel(self, rel: Any) -> np.ndarray:
+        """First row at or after each relative time in ``rel`` (int64 array, binary search)."""
+        return np.searchsorted(self.key, self.key_threshold(rel), side="left").astype(np.int64)
 
     def sample_index(self, rel: float, side: Literal["left", "right"] = "left") -> int:
-        """Row index where relative time ``rel`` would be inserted (binary search)."""
-        return int(np.searchsorted(self.key, self._key_of_rel(rel), side=side))
+        """Row index where relative time ``rel`` would be inserted (binary search).
+
+        ``left``: the first row at or after ``rel``; ``right``: the first row after it.
+        """
+        if side == "left":
+            return int(self.indices_at_rel(rel))
+        d = float(rel) / self.key_scale
+        if self.key.dtype.kind in "iu":
+            thr = self.key[0] + np.asarray(math.floor(d + _tick_slack(d)), dtype=self.key.dtype)
+        else:
+            thr = np.asarray(self.key[0] + d, dtype=self.key.dtype)
+        return int(np.searchsorted(self.key, thr, side="right"))
 
     def index_of(self, t: Any, side: Literal["left", "right"] = "left") -> int:
         """Row index where time ``t`` (the column's own terms) would be inserted, exactly."""
@@ -135,6 +159,16 @@ class Series:
         ns, per = int(v.value), round(self.key_scale * 1e9)
         k = -(-ns // per) if side == "left" else ns // per
         return int(np.searchsorted(self.key, k, side=side))
+
+
+def _tick_slack(d: Any) -> Any:
+    """How far a tick count computed from float seconds may be off a whole tick.
+
+    Seconds since t0 are float64, so a time that was a whole number of ticks
+    comes back within a few ulps of it: treat that as the tick itself (so the
+    last sample's own time still finds the last sample), never as the next one.
+    """
+    return 1e-6 + np.abs(d) * 1e-15
 
 
 def _to_timestamp(t: Any, tz: str | None, name: str) -> pd.Timestamp:

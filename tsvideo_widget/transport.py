@@ -36,6 +36,7 @@ def pack(dec: Decimated, dtypes: list[np.dtype]) -> tuple[dict[str, Any], list[m
     header = {
         "x0": x0,
         "bucket": dec.bucket,
+        "dt": dec.dt,
         "i0": dec.i0,
         "i1": dec.i1,
         "points": int(dec.x.shape[0]),

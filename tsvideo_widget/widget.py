@@ -242,7 +242,7 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
 
     def _overview_json(self) -> dict[str, Any]:
         s = self._series
-        dec = decimate(s.rel_at, self._pyramids, 0, s.n, OVERVIEW_BUCKETS)
+        dec = decimate(s, self._pyramids, 0.0, s.span, OVERVIEW_BUCKETS)
         header, buffers = pack(dec, self._dtypes)
         return {**header, "x": buffers[0], "ys": buffers[1:]}
 
@@ -507,18 +507,18 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
     def detail(self, lo: float, hi: float, buckets: int) -> tuple[dict[str, Any], list[Any]]:
         """Decimated points between relative seconds ``lo`` and ``hi``.
 
-        Returns the JSON header (``lo``, ``hi``, ``bucket`` samples per bucket, covered
-        sample range ``i0``..``i1``, ``points``, ``dtypes``) and the buffers: float64 times,
-        then one array per channel. At most ``2 * buckets`` points per channel.
+        The window is cut into columns of time about ``(hi - lo) / buckets`` seconds wide
+        and each column sends its exact minimum and maximum (raw samples when the window
+        holds fewer than four per column; see :func:`tsvideo_widget.decimate.decimate`).
+        Returns the JSON header (``lo``, ``hi``, ``bucket`` mean samples per column or 1
+        for raw, ``dt`` seconds per column or 0, covered rows ``i0``..``i1``, ``points``,
+        ``dtypes``) and the buffers: float32 time offsets from ``x0``, then one array per
+        channel. Fewer than about ``4 * buckets`` points per channel.
         """
         if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
             raise ValueError(f"bad detail window {lo!r}..{hi!r}")
         buckets = max(1, min(int(buckets), MAX_DETAIL_BUCKETS))
-        s = self._series
-        # One sample beyond each edge so the line enters and leaves the window.
-        i0 = max(0, s.sample_index(lo, "left") - 1)
-        i1 = min(s.n, s.sample_index(hi, "right") + 1)
-        dec = decimate(s.rel_at, self._pyramids, i0, i1, buckets)
+        dec = decimate(self._series, self._pyramids, lo, hi, buckets)
         header, bufs = pack(dec, self._dtypes)
         header.update(lo=lo, hi=hi)
         return header, bufs

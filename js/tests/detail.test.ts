@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChunkCache, goodEnough, MAX_BUCKETS, secondsPerBucket, windowRequest, type Chunk } from "../detail";
+import { ChunkCache, goodEnough, MAX_BUCKETS, prefetchPlan, secondsPerBucket, windowRequest, ZOOM_PREFETCH, type Chunk } from "../detail";
 
 function chunk(lo: number, hi: number, buckets: number, bucket = 10): Chunk {
   const x = new Float64Array(buckets * 2);
@@ -7,7 +7,7 @@ function chunk(lo: number, hi: number, buckets: number, bucket = 10): Chunk {
     x[2 * k] = lo + ((hi - lo) * k) / buckets;
     x[2 * k + 1] = lo + ((hi - lo) * (k + 1)) / buckets;
   }
-  return { lo, hi, bucket, x, ys: [new Float32Array(buckets * 2)] };
+  return { lo, hi, bucket, dt: bucket > 1 ? (hi - lo) / buckets : 0, x, ys: [new Float32Array(buckets * 2)] };
 }
 
 describe("window requests", () => {
@@ -50,5 +50,41 @@ describe("choosing what to draw", () => {
 describe("first paint", () => {
   it("asks for just the window when pad is 0", () => {
     expect(windowRequest(10, 20, 100, 500, 0)).toEqual({ lo: 10, hi: 20, buckets: 500 });
+  });
+});
+
+describe("prefetching around the window on screen", () => {
+  it("asks for nothing while the window itself is not held (that is a request)", () => {
+    expect(prefetchPlan(new ChunkCache(), 10, 20, 100, 500)).toEqual([]);
+  });
+  it("asks for the neighbours, then the window four times finer", () => {
+    const cache = new ChunkCache();
+    cache.add(chunk(10, 20, 500)); // the first paint: just the window
+    expect(prefetchPlan(cache, 10, 20, 100, 500)).toEqual([
+      { lo: 0, hi: 30, buckets: 1500 },
+      { lo: 10, hi: 20, buckets: 500 * ZOOM_PREFETCH },
+    ]);
+    cache.add(chunk(0, 30, 1500));
+    expect(prefetchPlan(cache, 10, 20, 100, 500)).toEqual([{ lo: 10, hi: 20, buckets: 2000 }]);
+    cache.add(chunk(10, 20, 2000));
+    expect(prefetchPlan(cache, 10, 20, 100, 500)).toEqual([]);
+  });
+  it("after those, a drag of half a window and a zoom in by four are drawn from memory", () => {
+    const cache = new ChunkCache();
+    cache.add(chunk(0, 30, 1500));
+    cache.add(chunk(10, 20, 2000));
+    expect(cache.find(15, 25, 500)).not.toBeNull(); // dragged right by half a window
+    expect(cache.find(5, 15, 500)).not.toBeNull(); // and left
+    expect(cache.find(13.75, 16.25, 500)).not.toBeNull(); // zoomed in 4x
+    expect(cache.find(0, 30, 500)).not.toBeNull(); // zoomed out 3x
+    expect(cache.find(14.5, 15.5, 500)).toBeNull(); // 10x in: the kernel's turn
+    // Meanwhile the finest chunk that covers it stands in.
+    expect(cache.covering(14.5, 15.5)?.hi).toBe(20);
+    expect(cache.covering(25, 35)).toBeNull();
+  });
+  it("a window near the data's end only asks for the side that exists", () => {
+    const cache = new ChunkCache();
+    cache.add(chunk(90, 100, 500));
+    expect(prefetchPlan(cache, 90, 100, 100, 500)[0]).toEqual({ lo: 80, hi: 100, buckets: 1000 });
   });
 });

@@ -5,6 +5,7 @@ Run: ``python -m pytest tests/e2e -m e2e``.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import harness as h
@@ -107,8 +108,19 @@ def test_a_view_removed_leaves_the_other_working(lab: Any) -> None:
 
 
 def test_detail_is_refined_from_the_kernel(lab: Any) -> None:
+    # 300k samples over 30 s: the overview is decimated, so a 5 s window needs
+    # the kernel's finer detail (the shipped sample is small enough to send raw).
     sample = lab.srv.sample
-    lab.run_notebook("refine", wk.widget_cells(sample.data, sample.video))
+    cell = (
+        "import numpy as np, pandas as pd\n"
+        "from tsvideo_widget import TimeSeriesVideo\n"
+        "t = np.arange(300_000) / 10_000\n"
+        "noise = np.random.default_rng(0).normal(size=t.size) * 0.1\n"
+        "df = pd.DataFrame({'time': t, 'v': np.sin(t * 7) + noise})\n"
+        f"w = TimeSeriesVideo(df, media={sample.video!r}, time='time')\n"
+        "w"
+    )
+    lab.run_notebook("refine", [cell])
     wk.wait_for_widget(lab.page)
     lab.exec("w.selection = (14.0, 19.0)")
 
@@ -119,19 +131,56 @@ def test_detail_is_refined_from_the_kernel(lab: Any) -> None:
             )
         )
 
-    ok, ds = h.wait_until(state, lambda d: d.get("source") == "detail", timeout=10)
+    ok, ds = h.wait_until(
+        state, lambda d: d.get("source") == "detail" and d.get("lo") == "14", timeout=10
+    )
     assert ok, f"the detail chart never drew the kernel's finer data: {ds}"
     assert int(ds["replies"]) >= 1 and "error" not in ds, ds
-    # After the first window, its neighbours are prefetched (one more padded reply).
-    ok, ds = h.wait_until(state, lambda d: int(d.get("replies", 0)) >= 2, timeout=10)
-    assert ok, f"the neighbouring windows were never prefetched: {ds}"
-    # A small move inside the fetched (padded) chunk is drawn from memory: no new request.
-    before = int(state()["requests"])
-    lab.exec("w.selection = (14.5, 19.5)")
-    ok, ds = h.wait_until(
-        state, lambda d: d.get("source") == "detail" and lab.json("w.selection[0]") == 14.5, 5
-    )
-    assert ok and int(ds["requests"]) == before, (
-        f"moving the window by 0.5 s inside the cached chunk sent requests: {before} -> "
-        f"{ds.get('requests')} ({ds})"
-    )
+
+    # Then, while the kernel is idle, a 4x finer copy is prefetched (this request
+    # came after the first window, so it was padded: the neighbours came with it).
+    def quiet() -> dict[str, str]:
+        """The dataset once no request has been made or answered for 0.6 s."""
+        last = state()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            time.sleep(0.6)
+            now = state()
+            if now["requests"] == now["replies"] == last["replies"]:
+                return now
+            last = now
+        raise AssertionError(f"detail requests never settled: {last}")
+
+    first = int(ds["replies"])
+    ds = quiet()
+    assert int(ds["replies"]) >= first + 1, f"the finer window was never prefetched: {ds}"
+    # A drag by half a window and a zoom in by 4x are then drawn from memory: the
+    # first draw of each new window is already at full resolution, before any reply.
+    for sel, lo in (("(16.5, 21.5)", "16.5"), ("(18.0, 19.25)", "18")):
+        replies = int(quiet()["replies"])
+        lab.page.evaluate(_FIRST_DRAW_JS, [wk.part("detail"), lo])
+        lab.exec(f"w.selection = {sel}")
+        ok, first = h.wait_until(
+            lambda: lab.page.evaluate("() => window.__firstDraw"), lambda d: d is not None, 5
+        )
+        assert ok, f"the window {sel} was never drawn"
+        assert first["source"] == "detail" and int(first["replies"]) == replies, (
+            f"window {sel} was not drawn from memory at once: first draw {first}, "
+            f"{replies} replies before the move"
+        )
+
+
+# Record the detail's dataset the first time it shows window start `lo`.
+_FIRST_DRAW_JS = """
+([sel, lo]) => {
+  window.__firstDraw = null;
+  const el = document.querySelector(sel);
+  const obs = new MutationObserver(() => {
+    if (el.dataset.lo === lo && window.__firstDraw === null) {
+      window.__firstDraw = { ...el.dataset };
+      obs.disconnect();
+    }
+  });
+  obs.observe(el, { attributes: true });
+}
+"""
