@@ -8,8 +8,17 @@
  */
 
 export type BufferLike = DataView | ArrayBuffer | ArrayBufferView;
-export type Dtype = "float32" | "float64";
-export type NumArray = Float32Array | Float64Array;
+export type Dtype = "float32" | "float64" | "int16" | "uint16" | "int8" | "uint8";
+export type NumArray = Float32Array | Float64Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+
+const CTORS = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+} as const;
 
 function parts(b: BufferLike): [ArrayBuffer, number, number] {
   if (b instanceof ArrayBuffer) return [b, 0, b.byteLength];
@@ -19,7 +28,8 @@ function parts(b: BufferLike): [ArrayBuffer, number, number] {
 /** View (or aligned copy) of a buffer as a typed array of the given dtype. */
 export function asTyped(b: BufferLike, dtype: Dtype): NumArray {
   const [buf, off, len] = parts(b);
-  const Ctor = dtype === "float64" ? Float64Array : Float32Array;
+  const Ctor = CTORS[dtype];
+  if (!Ctor) throw new Error(`unknown dtype ${String(dtype)}`);
   const size = Ctor.BYTES_PER_ELEMENT;
   if (len % size !== 0) {
     throw new Error(`buffer of ${len} bytes is not a whole number of ${dtype} values`);

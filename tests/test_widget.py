@@ -238,6 +238,20 @@ def test_detail_request_replies_with_binary_decimated_window(
     assert y.min() == raw.min() and y.max() == raw.max()
 
 
+def test_small_integers_travel_as_themselves(monkeypatch: pytest.MonkeyPatch) -> None:
+    n = 100_000
+    counts = np.random.default_rng(1).integers(-32768, 32767, size=n).astype(np.int16)
+    w = TimeSeriesVideo(pd.DataFrame({"time": np.arange(n) / 1000.0, "adc": counts}))
+    assert w._overview["dtypes"] == ["int16"]
+    sent = Sent(w, monkeypatch)
+    w._on_message(w, {"type": "detail", "id": 1, "lo": 10.0, "hi": 12.0, "buckets": 100}, [])
+    msg, bufs = sent.msgs[-1]
+    y = np.frombuffer(bufs[1], dtype="<i2")
+    assert msg["dtypes"] == ["int16"] and len(bufs[1]) == 2 * msg["points"]
+    raw = counts[msg["i0"] : msg["i1"]]
+    assert y.min() == raw.min() and y.max() == raw.max()
+
+
 def test_bad_requests_get_an_error_reply_not_silence(monkeypatch: pytest.MonkeyPatch) -> None:
     w = TimeSeriesVideo(frame())
     sent = Sent(w, monkeypatch)

@@ -1,9 +1,10 @@
 """Packing arrays and replies for the browser.
 
 Numbers travel as binary buffers, never as JSON lists. Values keep float64
-where the input had it (float32 would round them), and are sent as float32
-otherwise. Times are float32 offsets from a float64 origin ``x0`` (the
-window's first point): exact far below a pixel for any window, at half the
+where the input had it (float32 would round them), small integers travel as
+themselves (int16 sensor counts at two bytes a value), the rest as float32.
+Times are float32 offsets from a float64 origin ``x0`` (the window's first
+point): exact far below a pixel for any window, at half the
 bytes of float64, while hours of microsecond-stamped data keep their
 precision in the origin.
 """
@@ -18,7 +19,14 @@ from .decimate import Decimated
 
 
 def wire_dtype(dtype: np.dtype) -> np.dtype:
-    """The dtype a channel travels as: float64 when float32 would round it, else float32."""
+    """The dtype a channel travels as.
+
+    Integers of one or two bytes as themselves (exact, and half the bytes of
+    float32); float64, and integers float32 would round, as float64; the rest
+    as float32.
+    """
+    if dtype.kind in "iu" and dtype.itemsize <= 2:
+        return np.dtype(dtype)
     if dtype == np.float64 or (dtype.kind in "iu" and dtype.itemsize >= 4):
         return np.dtype(np.float64)
     return np.dtype(np.float32)

@@ -22,6 +22,13 @@ describe("buffer decoding", () => {
     expect(Array.from(asTyped(new Uint8Array(a.buffer, 8, 8), "float64"))).toEqual([5]);
   });
 
+  it("reads small integers as themselves, honouring byteOffset", () => {
+    const whole = new Int16Array([7, -32768, 12, 32767, 7]);
+    expect(Array.from(asTyped(new DataView(whole.buffer, 2, 6), "int16"))).toEqual([-32768, 12, 32767]);
+    expect(Array.from(asTyped(new Uint8Array([1, 255]), "uint8"))).toEqual([1, 255]);
+    expect(() => asTyped(new DataView(new ArrayBuffer(4)), "int64" as never)).toThrow(/unknown dtype/);
+  });
+
   it("rejects a buffer that is not whole values", () => {
     expect(() => asTyped(new DataView(new ArrayBuffer(10)), "float64")).toThrow(/whole number/);
   });
