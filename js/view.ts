@@ -31,6 +31,8 @@ interface Meta extends TimeMeta {
 const OVERVIEW_HEIGHT = 72;
 /** Save the selection to the kernel at most this often while dragging (ms). */
 const SAVE_INTERVAL_MS = 100;
+/** Below this width (pixels) the range gets a wider body to grab and its handles move outside. */
+const NARROW_RANGE_PX = 20;
 /** Report media_time to the kernel at most this often (ms). */
 const MEDIA_TIME_INTERVAL_MS = 250;
 
@@ -274,6 +276,7 @@ export class View {
     const right = u.valToPos(this.sel[1], "x");
     this.rangeEl.style.left = `${left}px`;
     this.rangeEl.style.width = `${Math.max(right - left, 2)}px`;
+    this.rangeEl.classList.toggle("tsv-range-narrow", right - left < NARROW_RANGE_PX);
   }
 
   // -- pointer interaction ------------------------------------------------------------------

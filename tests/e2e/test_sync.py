@@ -234,6 +234,39 @@ def test_resize_end_handle(shown: Shown) -> None:
     )
 
 
+def test_a_range_a_few_pixels_wide_can_still_be_dragged_and_resized(shown: Shown) -> None:
+    # A short window over long data leaves the range a few pixels wide: its body
+    # must still be grabbable (not covered by the resize handles).
+    page = shown.page
+    shown.lab.exec("w.selection = (10.0, 10.25)")
+    shown.wait_selection(lambda s: s == (10.0, 10.25))
+    px_per = shown.px_per_data()
+    h.wait_until(lambda: shown.box("range")["width"], lambda w: w < 20, timeout=5)
+    rng = shown.box("range")
+    assert rng["width"] < 20, f"the range should be narrow here: {rng}"
+    x0, y0 = _center(rng)
+    dx = 60.0
+    h.drag(page, x0, y0, x0 + dx, y0, steps=6)
+    tol = PX_TOL / px_per
+    start1, end1 = shown.wait_selection(lambda s: abs(s[0] - (10.0 + dx / px_per)) <= tol)
+    assert abs(start1 - (10.0 + dx / px_per)) <= tol and abs((end1 - start1) - 0.25) < 1e-6, (
+        f"grabbing a {rng['width']:.1f} px range at its centre and dragging {dx} px should "
+        f"move it by {dx / px_per:.3f} s keeping 0.25 s: got ({start1:.4f}, {end1:.4f})"
+    )
+    # Its end handle sits outside the body, and still resizes.
+    handle = shown.box("range-end")
+    body = shown.box("range")
+    assert handle["x"] >= body["x"] + body["width"] - 1, (
+        f"the end handle should lie right of a narrow range: handle {handle}, range {body}"
+    )
+    hx, hy = _center(handle)
+    h.drag(page, hx, hy, hx + dx, hy, steps=6)
+    s2 = shown.wait_selection(lambda s: s[1] - s[0] > 0.25 + dx / px_per / 2)
+    assert abs(s2[0] - start1) <= 0.5 / px_per and s2[1] - s2[0] > 0.25 + dx / px_per / 2, (
+        f"dragging the narrow range's end handle {dx} px right should widen it: {s2}"
+    )
+
+
 # --------------------------------------------------------------------------- 4. from Python
 
 
