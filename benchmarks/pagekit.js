@@ -61,8 +61,9 @@
    * Resolve when check() first holds, at the first task after the next
    * animation frame (the frame that shows it has been painted), or on timeout.
    * check() runs on every animation frame, on DOM mutations and on pokes.
+   * If check() already holds now, that is the next painted frame.
    */
-  B.waitFor = (check, timeoutMs) =>
+  B.waitFor = (check, timeoutMs, ctl) =>
     new Promise((resolve) => {
       let done = false;
       let tCond = 0;
@@ -101,6 +102,8 @@
         attributeFilter: ["data-source", "data-replies", "data-requests"],
       });
       const timer = setTimeout(() => finish({ timeout: true, tCond: tCond || null }), timeoutMs);
+      // ctl (optional): ctl.cancel() ends the wait at once (a newer gesture event superseded it).
+      if (ctl) ctl.cancel = () => finish({ cancelled: true });
       B.pokers.add(test);
       loop();
     });
@@ -231,6 +234,13 @@
     return { x: r.left, y: r.top, width: r.width, height: r.height };
   };
 
+  /** Resolve after `n` animation frames (layout caused by a hover has been done). */
+  B.afterFrames = (n) =>
+    new Promise((resolve) => {
+      const f = (k) => (k <= 0 ? resolve(performance.now()) : requestAnimationFrame(() => f(k - 1)));
+      f(n);
+    });
+
   B.scrollIntoView = (sel) => {
     const el = document.querySelector(sel);
     if (el) el.scrollIntoView({ block: "center", inline: "nearest" });
@@ -242,48 +252,144 @@
     return p && p.det ? { ...p.det.dataset } : null;
   };
 
-  // ---- tsvideo refreshes: a pointerdown on the page starts a record that
-  // completes when the detail shows kernel data (data-source="detail").
-  B.tsvRecs = [];
-  B.tsvOn = false;
-  B.tsvTimeout = 20000;
-  window.addEventListener("pointerdown", (e) => {
-    if (!B.tsvOn) return;
-    const p = tsvParts();
-    if (!p || !p.det) return;
+  // ---- window changes. run.py arms a record, then makes the gesture with
+  // page.mouse. The record starts at the gesture's last event of type `event`
+  // (pointerdown: a jump, the window is final at the press; pointerup: the end
+  // of a drag; wheel: a zoom, each wheel event restarts it) and completes at
+  // the first frame painted after the full-resolution data is drawn:
+  //   tsvideo: [data-part=detail] has data-source="detail" (if it already has it
+  //     right after the event, the window came from data the browser holds and
+  //     the record completes at the next painted frame);
+  //   plotly-resampler: every trace's x array was replaced (by the kernel's update).
+  // The event is seen on window in the capture phase (its timestamp) and read in
+  // the bubble phase, after the widget's own handler has run, so data-source
+  // tells whether the new window was drawn at once from the browser's data.
+  B.armed = null;
+  const startRecord = (a, e) => {
+    if (a.started === e) return;
+    a.started = e;
+    if (a.rec && a.rec.ctl.cancel) a.rec.ctl.cancel();
     const now = performance.now();
-    const ds = p.det.dataset;
-    // Bubble phase on window: the widget's own handler has run, so the
-    // dataset tells whether the new window was drawn from the cache.
-    const rec = {
-      tEvent: e.timeStamp,
-      tAfter: now,
-      src0: ds.source,
-      req0: Number(ds.requests),
-      rep0: Number(ds.replies),
-      cached: ds.source === "detail",
-      done: false,
-    };
-    rec.tDown = now - e.timeStamp >= 0 && now - e.timeStamp < 1000 ? e.timeStamp : now;
-    const det = p.det;
-    rec.promise = B.waitFor(() => det.dataset.source === "detail", B.tsvTimeout).then((r) => {
+    const tEvent = now - e.timeStamp >= 0 && now - e.timeStamp < 1000 ? e.timeStamp : now;
+    // tCapture: when the page first saw the event (capture phase, before the widget's handler).
+    const rec = { event: e.type, tEvent, tCapture: a.pendingT ?? now, tAfter: now, done: false, ctl: {} };
+    const tg = e.target;
+    rec.target = tg && tg.dataset ? tg.dataset.part || String(tg.className || tg.tagName).slice(0, 40) : null;
+    rec.clientX = e.clientX;
+    let check;
+    if (a.tool === "tsvideo") {
+      const p = tsvParts();
+      if (!p || !p.det) return;
+      const det = p.det;
+      const ds = det.dataset;
+      rec.src0 = ds.source;
+      rec.req0 = Number(ds.requests);
+      rec.rep0 = Number(ds.replies);
+      check = () => det.dataset.source === "detail";
+      rec.finish = () => {
+        rec.src1 = det.dataset.source;
+        rec.req1 = Number(det.dataset.requests);
+        rec.rep1 = Number(det.dataset.replies);
+      };
+    } else {
+      const gd = plotDiv();
+      const refs = a.refs;
+      check = () => gd.data.length === refs.length && gd.data.every((t, i) => t.x !== refs[i]);
+      rec.finish = () => {
+        rec.points = gd.data.map((t) => (t.x ? t.x.length : 0));
+        const r = gd.layout && gd.layout.xaxis && gd.layout.xaxis.range;
+        rec.range1 = r ? [Number(r[0]), Number(r[1])] : null;
+      };
+    }
+    a.rec = rec;
+    rec.promise = B.waitFor(check, a.timeoutMs, rec.ctl).then((r) => {
       Object.assign(rec, r);
-      rec.req1 = Number(det.dataset.requests);
-      rec.rep1 = Number(det.dataset.replies);
+      rec.finish();
       rec.done = true;
       return rec;
     });
-    B.tsvRecs.push(rec);
-  });
-  B.tsvWaitLast = async (n, timeoutMs) => {
+  };
+  const onCapture = (e) => {
+    const a = B.armed;
+    if (!a || e.type !== a.event) return;
+    a.seen++;
+    a.pending = e;
+    a.pendingT = performance.now();
+    // Fallback when nothing reaches the bubble phase (a handler stopped it).
+    setTimeout(() => {
+      if (a.pending === e) startRecord(a, e);
+    }, 0);
+  };
+  const onBubble = (e) => {
+    const a = B.armed;
+    if (!a || a.pending !== e) return;
+    a.pending = null;
+    startRecord(a, e);
+  };
+  for (const type of ["pointerdown", "pointerup", "wheel"]) {
+    window.addEventListener(type, onCapture, { capture: true, passive: true });
+    window.addEventListener(type, onBubble, { passive: true });
+  }
+
+  /** Arm a record for the next gesture (see above); plotly: the traces' data are noted now. */
+  B.arm = ({ tool, event, timeoutMs }) => {
+    const a = { tool, event, timeoutMs, seen: 0, rec: null, pending: null, started: null };
+    if (tool !== "tsvideo") {
+      const gd = plotDiv();
+      if (!gd) return { error: "no plot div" };
+      a.refs = gd.data.map((t) => t.x);
+    }
+    B.armed = a;
+    return { t: performance.now() };
+  };
+
+  /** Wait for the armed record (waits up to timeoutMs for its event, then for its end); disarms. */
+  B.armWait = async (timeoutMs) => {
+    const a = B.armed;
+    if (!a) return { missing: true, error: "not armed" };
     const t0 = performance.now();
-    while (B.tsvRecs.length < n && performance.now() - t0 < timeoutMs) await sleep(5);
-    const rec = B.tsvRecs[n - 1];
-    if (!rec) return { missing: true };
-    await Promise.race([rec.promise, sleep(Math.max(0, timeoutMs - (performance.now() - t0)))]);
-    const { promise, ...plain } = rec;
+    const left = () => Math.max(0, timeoutMs - (performance.now() - t0));
+    while (!a.rec && left() > 0) await sleep(5);
+    // A queued event (e.g. a coalesced wheel) may still restart it: settle on the last one.
+    await sleep(0);
+    let rec = a.rec;
+    while (rec) {
+      await Promise.race([rec.promise, sleep(left())]);
+      if (a.rec === rec || left() <= 0) break;
+      rec = a.rec;
+    }
+    if (B.armed === a) B.armed = null;
+    if (!rec) return { missing: true, seen: a.seen };
+    const { promise, ctl, finish, ...plain } = rec;
+    plain.seen = a.seen;
+    if (!rec.done) plain.timeout = true;
     return plain;
   };
+
+  /** What a press at (x, y) would hit on the tsvideo overview: the data-part of the topmost element. */
+  B.partAt = (x, y) => {
+    const el = document.elementFromPoint(x, y);
+    return el ? el.dataset.part || el.className || el.tagName : null;
+  };
+
+  /** tsvideo: the window the view shows, from the range's position on the overview (px). */
+  B.tsvRange = () => {
+    const p = tsvParts();
+    const r = p && p.ov && p.ov.querySelector('[data-part="range"]');
+    const over = p && p.ov && p.ov.querySelector(".u-over");
+    if (!r || !over) return null;
+    return { left: parseFloat(r.style.left), width: parseFloat(r.style.width), over: over.clientWidth };
+  };
+
+  /** plotly: the x range shown now. */
+  B.plotlyRange = () => {
+    const gd = plotDiv();
+    const r = gd && gd.layout && gd.layout.xaxis && gd.layout.xaxis.range;
+    return r ? [Number(r[0]), Number(r[1])] : null;
+  };
+
+  /** Time of the last frame on a kernel websocket (either direction), and now. */
+  B.lastFrame = () => ({ last: log.length ? log[log.length - 1][0] : 0, now: performance.now() });
 
   /** Wait until the tsvideo detail shows kernel data and no request is in flight. */
   B.tsvQuiet = async (timeoutMs) => {
@@ -296,8 +402,8 @@
     return false;
   };
 
-  // ---- plotly-resampler refreshes: relayout the x range from the page (what
-  // a zoom or pan does) and wait until every trace's data was replaced.
+  // ---- plotly-resampler zoom and jump: relayout the x range from the page
+  // (what a zoom ends with) and wait until every trace's data was replaced.
   B.plotlyChange = async (a, b, timeoutMs) => {
     const gd = plotDiv();
     if (!gd || !window.Plotly) return { error: "no plot div or no window.Plotly" };
