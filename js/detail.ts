@@ -55,15 +55,65 @@ export function goodEnough(c: Chunk, lo: number, hi: number, px: number): boolea
  * The request for window [lo, hi] of a chart `px` pixels wide, in a span
  * [0, span], padded by `pad` window widths on each side (0 for the first
  * paint, which should cost as few bytes as possible; 1 afterwards, so that
- * drags and zooms nearby are drawn from memory).
+ * drags and zooms nearby are drawn from memory). `ahead`, when given, pads
+ * the side the window is moving to (positive: later times) by that many
+ * widths instead, so a fast drag still ends inside the reply.
  */
-export function windowRequest(lo: number, hi: number, span: number, px: number, pad = 1): WindowRequest {
+export function windowRequest(lo: number, hi: number, span: number, px: number, pad = 1, ahead = 0): WindowRequest {
   const w = Math.max(hi - lo, 0);
-  const reqLo = Math.max(0, lo - pad * w);
-  const reqHi = Math.min(span, hi + pad * w);
+  const before = ahead < 0 ? Math.max(pad, -ahead) : pad;
+  const after = ahead > 0 ? Math.max(pad, ahead) : pad;
+  const reqLo = Math.max(0, lo - before * w);
+  const reqHi = Math.min(span, hi + after * w);
   const scale = w > 0 ? (reqHi - reqLo) / w : 1;
   const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(Math.max(1, px) * scale)));
   return { lo: reqLo, hi: reqHi, buckets };
+}
+
+/** How far ahead (ms of motion at the current speed) a moving window's request reaches. */
+export const LOOKAHEAD_MS = 150;
+/** Most window widths a request reaches ahead of a moving window. */
+export const MAX_AHEAD = 4;
+
+/**
+ * Windows' speed, from successive positions: the padding ahead for the next
+ * request, in window widths, signed by the direction of motion (0 when still
+ * or zooming). A reply takes a round trip, during which a drag goes on; a
+ * request that reaches as far as the drag will go by then is still good when
+ * the drag ends.
+ */
+export class Motion {
+  private last: { t: number; lo: number; hi: number } | null = null;
+  private speed = 0;
+
+  /** Record window [lo, hi] seen at time `t` (ms). */
+  see(t: number, lo: number, hi: number): void {
+    const prev = this.last;
+    this.last = { t, lo, hi };
+    if (!prev) return;
+    const dt = t - prev.t;
+    const sameWidth = Math.abs(hi - lo - (prev.hi - prev.lo)) <= 1e-9 * Math.max(1, Math.abs(hi));
+    // A pause, a zoom (width changed) or a jump (more than a width at once) is not a drag.
+    if (dt > 500 || !sameWidth || Math.abs(lo - prev.lo) > hi - lo) {
+      this.speed = 0;
+      return;
+    }
+    if (dt <= 0) return;
+    const v = (lo - prev.lo) / dt;
+    // Smooth over a few moves: pointer events come unevenly.
+    this.speed = this.speed === 0 ? v : 0.5 * this.speed + 0.5 * v;
+  }
+
+  /** Signed padding ahead, in window widths (see class doc); 0 when too slow to matter. */
+  ahead(t: number): number {
+    const last = this.last;
+    if (!last || t - last.t > 500) return 0;
+    const w = last.hi - last.lo;
+    if (!(w > 0)) return 0;
+    const reach = (this.speed * LOOKAHEAD_MS) / w;
+    if (Math.abs(reach) < 1) return 0;
+    return Math.sign(reach) * Math.min(MAX_AHEAD, Math.abs(reach));
+  }
 }
 
 /** How much finer than the screen the zoom prefetch is (zooms in by up to ~4x are then cached). */

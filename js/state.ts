@@ -6,7 +6,7 @@
 
 import type { AnyModel } from "@anywidget/types";
 import { asBytes, asTyped, type BufferLike, type Dtype } from "./buffers";
-import { ChunkCache, prefetchPlan, windowRequest, type Chunk, type WindowRequest } from "./detail";
+import { ChunkCache, Motion, prefetchPlan, windowRequest, type Chunk, type WindowRequest } from "./detail";
 import { CHUNK_BYTES, type MediaInfo } from "./media";
 import { LatestOnly, RequestChannel } from "./requests";
 
@@ -68,6 +68,7 @@ export class ModelState {
   /** Prefetch requests already made (so a reply that cannot satisfy the plan is not asked again). */
   private readonly prefetched = new Set<string>();
   private disposed = false;
+  private readonly motion = new Motion();
   detailReplies = 0;
   lastError: string | null = null;
 
@@ -102,6 +103,8 @@ export class ModelState {
   /** Ask for detail of window [lo, hi] drawn `px` pixels wide, unless the cache has it. */
   want(lo: number, hi: number, px: number): void {
     this.current = { lo, hi, px };
+    const now = performance.now();
+    this.motion.see(now, lo, hi);
     // A window the overview already shows raw needs nothing finer.
     const ov = this.overview;
     if (ov && ov.bucket <= 1) return;
@@ -115,7 +118,8 @@ export class ModelState {
     // margin each side, so a drag that goes on while the reply travels ends
     // inside it.
     const pad = this.detailReplies === 0 ? 0 : 1;
-    this.fetcher.push({ req: windowRequest(lo, hi, span, px, pad), lo, hi, px });
+    const ahead = this.detailReplies === 0 ? 0 : this.motion.ahead(now);
+    this.fetcher.push({ req: windowRequest(lo, hi, span, px, pad, ahead), lo, hi, px });
   }
 
   private async fetch({ req, lo, hi, px, prefetch }: DetailJob): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChunkCache, goodEnough, MAX_BUCKETS, prefetchPlan, secondsPerBucket, windowRequest, ZOOM_PREFETCH, type Chunk } from "../detail";
+import { ChunkCache, goodEnough, MAX_AHEAD, MAX_BUCKETS, Motion, prefetchPlan, secondsPerBucket, windowRequest, ZOOM_PREFETCH, type Chunk } from "../detail";
 
 function chunk(lo: number, hi: number, buckets: number, bucket = 10): Chunk {
   const x = new Float64Array(buckets * 2);
@@ -86,5 +86,37 @@ describe("prefetching around the window on screen", () => {
     const cache = new ChunkCache();
     cache.add(chunk(90, 100, 500));
     expect(prefetchPlan(cache, 90, 100, 100, 500)[0]).toEqual({ lo: 80, hi: 100, buckets: 1000 });
+  });
+});
+
+describe("requests reach ahead of a moving window", () => {
+  it("pads the side it moves to by `ahead` widths, the other by `pad`", () => {
+    expect(windowRequest(40, 50, 100, 500, 1, 3)).toEqual({ lo: 30, hi: 80, buckets: 2500 });
+    expect(windowRequest(40, 50, 100, 500, 1, -2.5)).toEqual({ lo: 15, hi: 60, buckets: 2250 });
+    expect(windowRequest(40, 50, 100, 500, 1, 0.5)).toEqual(windowRequest(40, 50, 100, 500, 1));
+  });
+  it("a drag's speed sets how far ahead, capped; stillness or a zoom resets it", () => {
+    const m = new Motion();
+    expect(m.ahead(0)).toBe(0);
+    // 5 s windows moving 1 s per 16 ms: 62.5 s/s, 150 ms ahead = 9.4 s = 1.9 widths.
+    for (let i = 0; i <= 10; i++) m.see(i * 16, 100 + i, 105 + i);
+    expect(m.ahead(160)).toBeCloseTo(1.875, 3);
+    // Leftwards, fast: capped.
+    const left = new Motion();
+    for (let i = 0; i <= 10; i++) left.see(i * 16, 500 - 10 * i, 520 - 10 * i);
+    expect(left.ahead(160)).toBe(-MAX_AHEAD);
+    // Slow moves need no more than the usual padding.
+    const slow = new Motion();
+    for (let i = 0; i <= 10; i++) slow.see(i * 16, 100 + 0.05 * i, 105 + 0.05 * i);
+    expect(slow.ahead(160)).toBe(0);
+    // A zoom (the width changes) and a pause both reset it.
+    m.see(176, 110, 120);
+    expect(m.ahead(176)).toBe(0);
+    for (let i = 0; i <= 5; i++) m.see(200 + i * 16, 110 + 2 * i, 120 + 2 * i);
+    expect(m.ahead(300)).not.toBe(0);
+    expect(m.ahead(900)).toBe(0);
+    // A jump (a click on the overview) is not a drag either.
+    m.see(910, 500, 510);
+    expect(m.ahead(910)).toBe(0);
   });
 });
