@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tsvideo_widget import data as data_mod
 from tsvideo_widget.data import DataError, prepare
 
 
@@ -216,3 +217,22 @@ def test_empty_data() -> None:
 def test_unsupported_type() -> None:
     with pytest.raises(TypeError, match="DataFrame"):
         prepare(42)
+
+
+@pytest.mark.parametrize("at", [1, 7, 8, 9, 15, 16, 23])
+def test_checks_in_steps_find_the_first_bad_row_across_step_edges(
+    monkeypatch: pytest.MonkeyPatch, at: int
+) -> None:
+    # The time column is checked a step of rows at a time (bounded temporaries);
+    # the first bad row must be found wherever it falls against the steps.
+    monkeypatch.setattr(data_mod, "_SCAN_ROWS", 8)
+    t = np.arange(24, dtype=np.float64)
+    back = t.copy()
+    back[at] = back[at - 1] - 0.5
+    with pytest.raises(DataError, match=rf"row {at} \(index label {at}\) is earlier"):
+        data_mod.prepare(pd.DataFrame({"time": back, "v": t}))
+    nan = t.copy()
+    nan[at] = np.nan
+    with pytest.raises(DataError, match=rf"at row {at} \(index label {at}\)"):
+        data_mod.prepare(pd.DataFrame({"time": nan, "v": t}))
+    data_mod.prepare(pd.DataFrame({"time": t, "v": t}))  # and a good column passes

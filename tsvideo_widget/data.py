@@ -283,6 +283,29 @@ def _first_bad_row(mask: np.ndarray, labels: pd.Index) -> str:
     return f"row {i} (index label {labels[i]!r})"
 
 
+_SCAN_ROWS = 1 << 20
+"""Rows checked per step: the checks' boolean temporaries stay about a megabyte."""
+
+
+def _first_nonfinite(tv: np.ndarray) -> int:
+    """Index of the first NaN or infinite value of ``tv``, or -1."""
+    for s in range(0, tv.shape[0], _SCAN_ROWS):
+        bad = ~np.isfinite(tv[s : s + _SCAN_ROWS])
+        if bad.any():
+            return s + int(np.argmax(bad))
+    return -1
+
+
+def _first_step_back(key: np.ndarray) -> int:
+    """Index of the first row earlier than the row before it, or -1."""
+    for s in range(0, key.shape[0] - 1, _SCAN_ROWS):
+        seg = key[s : s + _SCAN_ROWS + 1]
+        back = seg[1:] < seg[:-1]
+        if back.any():
+            return s + int(np.argmax(back)) + 1
+    return -1
+
+
 def prepare(
     data: Any,
     time: str | None = "time",
@@ -369,11 +392,11 @@ def prepare(
                 "time_unit=) or datetimes"
             )
         tv = np.asarray(raw_time, dtype=np.float64)
-        bad = ~np.isfinite(tv)
-        if bad.any():
+        i_bad = _first_nonfinite(tv)
+        if i_bad >= 0:
             raise DataError(
                 f"time column {time_name!r} has a missing or infinite time "
-                f"({tv[int(np.argmax(bad))]!r}) at {_first_bad_row(bad, labels)}; drop or fill "
+                f"({tv[i_bad]!r}) at row {i_bad} (index label {labels[i_bad]!r}); drop or fill "
                 "those rows first"
             )
         order_key = tv
@@ -382,10 +405,9 @@ def prepare(
         tz = None
 
     if order_key.shape[0] > 1:
-        back = order_key[1:] < order_key[:-1]
-        if back.any():
+        i = _first_step_back(order_key)
+        if i >= 0:
             if not sort:
-                i = int(np.argmax(back)) + 1
                 raise DataError(
                     f"time column {time_name!r} is not sorted: row {i} (index label "
                     f"{labels[i]!r}) is earlier than the row before it; pass sort=True to "
