@@ -238,6 +238,30 @@ def test_detail_request_replies_with_binary_decimated_window(
     assert y.min() == raw.min() and y.max() == raw.max()
 
 
+def test_assigning_data_never_compares_tables_elementwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # traitlets compares old and new values with ==: for a DataFrame that would
+    # compare every cell (seconds and a table-sized copy for 1e8 rows).
+    # (traitlets swallows exceptions from ==, so record the calls instead.)
+    calls: list[str] = []
+
+    def spy(self: Any, other: Any) -> Any:
+        calls.append("eq")
+        return NotImplemented
+
+    monkeypatch.setattr(pd.DataFrame, "__eq__", spy)
+    w = TimeSeriesVideo(frame())
+    seen: list[Any] = []
+    w.observe(lambda c: seen.append(c["new"]), names="data")
+    other = frame(500)
+    w.data = other
+    assert seen == [other] and w.series.n == 500
+    w.data = other  # the same object again: no change, no notification
+    assert len(seen) == 1
+    assert calls == [], f"DataFrame.__eq__ was called {len(calls)} times"
+
+
 def test_small_integers_travel_as_themselves(monkeypatch: pytest.MonkeyPatch) -> None:
     n = 100_000
     counts = np.random.default_rng(1).integers(-32768, 32767, size=n).astype(np.int16)

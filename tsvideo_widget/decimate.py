@@ -31,8 +31,13 @@ import numpy as np
 if TYPE_CHECKING:
     from .data import Series
 
-BASE = 16
-"""Samples per block at the finest pyramid level."""
+BASE = 64
+"""Samples per block at the finest pyramid level.
+
+64 rather than 16: blocks of 64 reduce four times faster (numpy's reduction
+runs per block) and the pyramid costs 0.04 of the input instead of 0.17, for
+up to 63 raw samples read at each end of a column.
+"""
 
 FACTOR = 4
 """Blocks of one level reduced into one block of the next."""
@@ -48,37 +53,25 @@ _CHUNK_BLOCKS = 1 << 16
 """Blocks reduced per step: bounds the temporaries (and keeps them in cache)."""
 
 
-def _reduce_rows(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """fmin over each row of ``lo`` and fmax over each row of ``hi``."""
-    # Halving the rows pairwise runs on whole SIMD vectors; numpy's reduce
-    # along a short row does not (0.45 s instead of 0.6 s for 1e8 float32).
-    while lo.shape[1] > 1 and lo.shape[1] % 2 == 0:
-        h = lo.shape[1] // 2
-        lo = np.fmin(lo[:, :h], lo[:, h:])
-        hi = np.fmax(hi[:, :h], hi[:, h:])
-    return np.fmin.reduce(lo, axis=1), np.fmax.reduce(hi, axis=1)
-
-
 def _reduce_blocks(a: np.ndarray, b: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
     """fmin of ``a`` and fmax of ``b`` over consecutive blocks (the last may be short).
 
     fmin/fmax skip NaN, so a block is NaN only when all of it is: a gap stays a gap.
-    Works through ``_CHUNK_BLOCKS`` blocks at a time, so the temporaries stay a
-    few megabytes whatever the input's size.
+    ``reduceat`` reduces each block as one contiguous run (SIMD), about 6 GB/s
+    for blocks of 64 float32 here; ``_CHUNK_BLOCKS`` blocks at a time keep its
+    index array small whatever the input's size.
     """
     n = a.shape[0]
-    full = n // block
-    count = full + (1 if n % block else 0)
-    mins = np.empty(count, dtype=a.dtype)
-    maxs = np.empty(count, dtype=b.dtype)
-    for k in range(0, full, _CHUNK_BLOCKS):
-        k1 = min(full, k + _CHUNK_BLOCKS)
-        lo = a[k * block : k1 * block].reshape(k1 - k, block)
-        hi = b[k * block : k1 * block].reshape(k1 - k, block)
-        mins[k:k1], maxs[k:k1] = _reduce_rows(lo, hi)
-    if n % block:
-        mins[full] = np.fmin.reduce(a[full * block :])
-        maxs[full] = np.fmax.reduce(b[full * block :])
+    mins = np.empty(-(-n // block), dtype=a.dtype)
+    maxs = np.empty(mins.shape[0], dtype=b.dtype)
+    step = _CHUNK_BLOCKS * block
+    offsets = np.arange(0, step, block, dtype=np.intp)
+    for s in range(0, n, step):
+        seg_a, seg_b = a[s : s + step], b[s : s + step]
+        idx = offsets if seg_a.shape[0] == step else offsets[: -(-seg_a.shape[0] // block)]
+        k = s // block
+        mins[k : k + idx.shape[0]] = np.fmin.reduceat(seg_a, idx)
+        maxs[k : k + idx.shape[0]] = np.fmax.reduceat(seg_b, idx)
     return mins, maxs
 
 
@@ -169,7 +162,7 @@ class Pyramid:
         factor: blocks per block from one level to the next.
 
     The pyramid costs ``2 * n / base * factor / (factor - 1)`` values of the
-    input dtype: about 0.17 of the input with the defaults.
+    input dtype: about 0.04 of the input with the defaults.
     """
 
     def __init__(self, values: np.ndarray, base: int = BASE, factor: int = FACTOR) -> None:
@@ -218,8 +211,11 @@ class Pyramid:
             arr_lo, arr_hi = (v, v) if st.level < 0 else self.levels[st.level]
             seg_lo.fill(fill_lo)
             seg_hi.fill(fill_hi)
-            seg_lo[st.segments] = np.fmin.reduceat(arr_lo[st.flat], st.offsets)
-            seg_hi[st.segments] = np.fmax.reduceat(arr_hi[st.flat], st.offsets)
+            got = arr_lo.take(st.flat)
+            seg_lo[st.segments] = np.fmin.reduceat(got, st.offsets)
+            # The raw samples serve as both minima and maxima: gather them once.
+            got = got if arr_hi is arr_lo else arr_hi.take(st.flat)
+            seg_hi[st.segments] = np.fmax.reduceat(got, st.offsets)
             np.fmin(mins, np.fmin(seg_lo[0::2], seg_lo[1::2]), out=mins)
             np.fmax(maxs, np.fmax(seg_hi[0::2], seg_hi[1::2]), out=maxs)
         return mins, maxs

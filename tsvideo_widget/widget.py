@@ -55,6 +55,24 @@ def _regions_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, An
     return reg.from_wire(value or [], widget._series)
 
 
+class ByIdentity(t.Any):
+    """A trait holding any object, that notifies whenever a different object is assigned.
+
+    traitlets compares the old and new values with ``==`` to decide whether to
+    notify; for a DataFrame that is an elementwise comparison of the whole
+    table (two seconds and a boolean copy of the table for 1e8 rows x 8). What
+    matters here is whether it is another object.
+    """
+
+    def set(self, obj: t.HasTraits, value: Any) -> None:
+        new_value = self._validate(obj, value)
+        assert self.name is not None
+        old_value = obj._trait_values.get(self.name, self.default_value)
+        obj._trait_values[self.name] = new_value
+        if old_value is not new_value:
+            obj._notify_trait(self.name, old_value, new_value)
+
+
 class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
     """Time series (overview + detail charts) next to a video or audio, kept in step.
 
@@ -80,7 +98,9 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
     _css = STATIC / "widget.css"
 
     # -- configuration (Python side; validated on every assignment) ---------------------
-    data = t.Any(help="The time series: DataFrame, CSV/Parquet path or URL, or dict of arrays.")
+    data = ByIdentity(
+        help="The time series: DataFrame, CSV/Parquet path or URL, or dict of arrays."
+    )
     time = t.Unicode(None, allow_none=True, help="Time column name (str), or None for the index.")
     channels = t.List(
         t.Unicode(), default_value=None, allow_none=True, help="Channels to plot (list of str)."
@@ -89,7 +109,9 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
         list(data_mod.TIME_UNITS), default_value="s", help="Unit of numeric time (str, 's')."
     )
     sort = t.Bool(False, help="Sort rows by time instead of raising on unsorted time.")
-    media = t.Any(None, allow_none=True, help="Media source: URL, URL path, file path or bytes.")
+    media = ByIdentity(
+        None, allow_none=True, help="Media source: URL, URL path, file path or bytes."
+    )
     media_kind = t.Enum(
         ["video", "audio"], default_value=None, allow_none=True, help="Override the media kind."
     )
