@@ -1449,12 +1449,8 @@ def main() -> int:
         "machine": machine_info(),
         "settings": {
             "quick": args.quick,
-            "repeats": args.repeats,
-            "refreshes": args.refreshes,
-            "kinds": args.kinds,
-            "wide_kinds": args.wide_kinds,
-            "drag_seconds": args.drag_seconds,
-            "tools": args.tools,
+            # What the workers are told, with the plotly trace spelt out.
+            **worker_opts(args),
             "plotly_trace": f"{args.plotly_trace}, mode=lines, "
             "default aggregator (MinMaxLTTB, 1000 points)",
             "tsvideo_widget": 'TimeSeriesVideo(df, time="time"), no media',
