@@ -10,6 +10,7 @@
  */
 
 import type { NumArray } from "./buffers";
+import { MAX_DETAIL_BUCKETS } from "./wire";
 
 export interface Chunk {
   /** Requested bounds, relative seconds (already clamped to the data). */
@@ -30,8 +31,8 @@ export interface WindowRequest {
   buckets: number;
 }
 
-/** Most buckets one request may ask for (Python caps at the same number). */
-export const MAX_BUCKETS = 8192;
+/** Most buckets one request may ask for (the kernel caps at the same number, from wire.json). */
+export const MAX_BUCKETS = MAX_DETAIL_BUCKETS;
 
 /** Seconds per column of a chunk (0 for raw samples: as fine as it gets). */
 export function secondsPerBucket(c: Chunk): number {

@@ -3,18 +3,17 @@
  * chart and the overview, mouse editing and keyboard shortcuts.
  *
  * Pure editing logic lives in regions.ts; this module turns gestures into
- * operations, commits them to the model (so Python's `regions` follows) and
- * keeps the undo history. Every string from labels or data is set with
- * textContent.
+ * operations and hands them to the model's pending-edit store (pending.ts),
+ * which draws them at once, delivers them to the kernel and keeps the undo
+ * history. Every string from labels or data is set with textContent.
  */
 
 import type { AnyModel } from "@anywidget/types";
+import type { PendingEdits } from "./pending";
 import {
-  applyOp,
   assignLanes,
   createRegion,
   hitTest,
-  History,
   moveRegion,
   resizeRegion,
   toggleLive,
@@ -23,6 +22,7 @@ import {
   type Op,
   type Region,
 } from "./regions";
+import { SaveStatus, type ErrorBox } from "./savestatus";
 
 /** Half-width, in CSS pixels, of the zone that grabs a region's edge or a point event. */
 const EDGE_GRAB_PX = 4;
@@ -33,9 +33,11 @@ export interface LabelInfo {
   key: string | null;
 }
 
-/** What the labeling UI needs from its view. */
-export interface LabelHost {
+/** What the labeling UI needs from its view (showError/clearError: the view's error box). */
+export interface LabelHost extends ErrorBox {
   model: AnyModel;
+  /** The model's pending-edit store, shared by its views. */
+  edits: PendingEdits;
   root: HTMLElement;
   signal: AbortSignal;
   /** Container the label bar is inserted before. */
@@ -90,7 +92,8 @@ export class Labeler {
   private readonly detailLayer: HTMLDivElement;
   private readonly overviewLayer: HTMLDivElement;
   private readonly buttons = new Map<string, HTMLButtonElement>();
-  private readonly history = new History();
+  private readonly status: SaveStatus;
+  private readonly unsubscribe: () => void;
   private active: string | null = null;
   /** Channel new regions are for (per-channel labels), or null for all channels. */
   private channel: string | null = null;
@@ -113,12 +116,15 @@ export class Labeler {
     this.help.hidden = true;
     this.detailLayer = el("div", "tsv-regions", "regions");
     this.overviewLayer = el("div", "tsv-regions tsv-overview-regions", "overview-regions");
+    this.status = new SaveStatus(host.edits, host);
     host.barAnchor.parentElement!.insertBefore(this.bar, host.barAnchor);
+    host.barAnchor.parentElement!.insertBefore(this.status.el, host.barAnchor);
     host.barAnchor.parentElement!.insertBefore(this.help, host.barAnchor);
     this.buildHelp();
     this.buildBar();
     host.model.on("change:regions", this.onRegions);
     host.model.on("change:_labels", this.onLabels);
+    this.unsubscribe = host.edits.subscribe({ change: this.onRegions });
     host.root.addEventListener("keydown", (e) => this.onKey(e), { signal: host.signal });
   }
 
@@ -144,6 +150,8 @@ export class Labeler {
   destroy(): void {
     this.host.model.off("change:regions", this.onRegions);
     this.host.model.off("change:_labels", this.onLabels);
+    this.unsubscribe();
+    this.status.destroy();
     this.bar.remove();
     this.help.remove();
     this.detailLayer.remove();
@@ -156,8 +164,9 @@ export class Labeler {
     return (this.host.model.get("_labels") as LabelInfo[] | null) ?? [];
   }
 
+  /** The regions shown: the kernel's with the edits it has not acknowledged yet. */
   regions(): Region[] {
-    return ((this.host.model.get("regions") as Region[] | null) ?? []).map((r) => ({ ...r, channel: r.channel ?? null, meta: r.meta ?? {} }));
+    return this.host.edits.regions();
   }
 
   color(label: string): string {
@@ -167,24 +176,9 @@ export class Labeler {
     return LABEL_PALETTE[(i >= 0 ? i : labels.length) % LABEL_PALETTE.length];
   }
 
-  /** Apply an edit, send it to the kernel and (unless it is an undo/redo) record it. */
-  private commit(op: Op, record = true): void {
-    if (op.length === 0) return;
-    const next = applyOp(this.regions(), op);
-    this.host.model.set("regions", next);
-    this.host.model.save_changes();
-    if (record) this.history.push(op);
-    this.draw();
-  }
-
-  private undo(): void {
-    const op = this.history.undo();
-    if (op) this.commit(op, false);
-  }
-
-  private redo(): void {
-    const op = this.history.redo();
-    if (op) this.commit(op, false);
+  /** Make an edit: the store shows it (its change event redraws), records it and delivers it. */
+  private commit(op: Op): void {
+    this.host.edits.edit(op);
   }
 
   // -- label bar ------------------------------------------------------------------------------
@@ -230,8 +224,8 @@ export class Labeler {
     const tools: [string, string, () => void][] = [
       ["▶", "play-region", () => this.playSelected()],
       ["✕", "delete-region", () => this.deleteSelected()],
-      ["↶", "undo", () => this.undo()],
-      ["↷", "redo", () => this.redo()],
+      ["↶", "undo", () => this.host.edits.undo()],
+      ["↷", "redo", () => this.host.edits.redo()],
       ["?", "help-toggle", () => (this.help.hidden = !this.help.hidden)],
     ];
     for (const [text, part, fn] of tools) {
@@ -254,8 +248,8 @@ export class Labeler {
     const tool = (part: string) => this.bar.querySelector<HTMLButtonElement>(`[data-part="${part}"]`);
     const hasSelection = this.regions().some((x) => x.id === this.selected);
     for (const [part, enabled] of [
-      ["undo", this.history.canUndo],
-      ["redo", this.history.canRedo],
+      ["undo", this.host.edits.canUndo],
+      ["redo", this.host.edits.canRedo],
       ["play-region", hasSelection],
       ["delete-region", hasSelection],
     ] as const) {
@@ -435,10 +429,10 @@ export class Labeler {
     const mod = e.ctrlKey || e.metaKey;
     let handled = true;
     if (mod && (e.key === "z" || e.key === "Z")) {
-      if (e.shiftKey) this.redo();
-      else this.undo();
+      if (e.shiftKey) this.host.edits.redo();
+      else this.host.edits.undo();
     } else if (mod && (e.key === "y" || e.key === "Y")) {
-      this.redo();
+      this.host.edits.redo();
     } else if (mod || e.altKey) {
       handled = false;
     } else if (e.key === " ") {

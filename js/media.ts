@@ -9,6 +9,8 @@
  * chunks and played from a blob: URL.
  */
 
+import { MEDIA_CHUNK_BYTES } from "./wire";
+
 export interface MediaInfo {
   kind: "video" | "audio";
   source: "url" | "file" | "bytes";
@@ -25,8 +27,8 @@ export interface MediaInfo {
 
 export const ALLOWED_SCHEMES = ["http:", "https:", "blob:"];
 
-/** Bytes asked of the kernel per media chunk message. */
-export const CHUNK_BYTES = 4 * 1024 * 1024;
+/** Bytes asked of the kernel per media chunk message (wire.json). */
+export const CHUNK_BYTES = MEDIA_CHUNK_BYTES;
 
 /** Resolve `url` against `base` and return it if its scheme is allowed, else null. */
 export function safeUrl(url: string, base: string): string | null {

@@ -78,6 +78,8 @@ export function invertOp(op: Op): Op {
 export class History {
   private undoStack: Op[] = [];
   private redoStack: Op[] = [];
+  /** The stack entry each operation returned by undo() inverts. */
+  private undone = new WeakMap<Op, Op>();
 
   constructor(private limit = 500) {}
 
@@ -94,7 +96,9 @@ export class History {
     const op = this.undoStack.pop();
     if (!op) return null;
     this.redoStack.push(op);
-    return invertOp(op);
+    const inverse = invertOp(op);
+    this.undone.set(inverse, op);
+    return inverse;
   }
 
   /** The operation to apply to redo the last undone edit, or null. */
@@ -103,6 +107,24 @@ export class History {
     if (!op) return null;
     this.undoStack.push(op);
     return op;
+  }
+
+  /**
+   * Take back a step that did not happen (the kernel refused it): `op` is what
+   * push() got or undo()/redo() returned. A refused edit leaves the history; a
+   * refused undo or redo returns to the stack it came from.
+   */
+  revert(kind: "do" | "undo" | "redo", op: Op): void {
+    const remove = (stack: Op[], o: Op | undefined) => {
+      const i = o ? stack.lastIndexOf(o) : -1;
+      if (i >= 0) stack.splice(i, 1);
+      return i >= 0;
+    };
+    if (kind === "do") remove(this.undoStack, op);
+    else if (kind === "undo") {
+      const orig = this.undone.get(op);
+      if (remove(this.redoStack, orig)) this.undoStack.push(orig!);
+    } else if (remove(this.undoStack, op)) this.redoStack.push(op);
   }
 
   get canUndo(): boolean {

@@ -19,10 +19,30 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
-const realTimers: Timers = {
+/** The global timers (the default everywhere a Timers is taken). */
+export const realTimers: Timers = {
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
 };
+
+/** `p`, or a rejection naming `what` when it has not settled after `ms`. */
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string, timers: Timers = realTimers): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = timers.setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => (timers.clearTimeout(t), resolve(v)),
+      (e) => (timers.clearTimeout(t), reject(e)),
+    );
+  });
+}
+
+/** The kernel answered with an error; `msg` is its whole reply (other fields may matter). */
+export class ReplyError extends Error {
+  constructor(readonly msg: Record<string, unknown>) {
+    super(String(msg.error));
+    this.name = "ReplyError";
+  }
+}
 
 interface Pending {
   resolve(r: Reply): void;
@@ -67,7 +87,7 @@ export class RequestChannel {
     if (!p) return false;
     this.pending.delete(id);
     this.timers.clearTimeout(p.timer);
-    if (msg.error) p.reject(new Error(String(msg.error)));
+    if (msg.error) p.reject(new ReplyError(msg));
     else p.resolve({ msg, buffers });
     return true;
   }

@@ -1,14 +1,17 @@
 /**
  * Per-model state, shared by every view of one widget: the overview, the
- * cache of detail chunks, the request channel to the kernel and the blob URL
- * of media streamed through the kernel.
+ * cache of detail chunks, the request channel to the kernel, the region edits
+ * not yet acknowledged, and the blob URL of media streamed through the kernel.
  */
 
 import type { AnyModel } from "@anywidget/types";
 import { asBytes, asTyped, type BufferLike, type Dtype } from "./buffers";
 import { ChunkCache, Motion, prefetchPlan, windowRequest, type Chunk, type WindowRequest } from "./detail";
 import { CHUNK_BYTES, type MediaInfo } from "./media";
+import { PendingEdits } from "./pending";
+import { IndexedDbPersistence, type PendingPersistence } from "./persist";
 import { LatestOnly, RequestChannel } from "./requests";
+import { REJECTED_MESSAGE } from "./wire";
 
 interface OverviewTrait {
   x0?: number;
@@ -52,6 +55,8 @@ interface DetailJob {
 
 export class ModelState {
   readonly channel: RequestChannel;
+  /** Region edits not yet acknowledged by the kernel (what every view draws and edits through). */
+  readonly edits: PendingEdits;
   readonly cache = new ChunkCache(8);
   overview: Chunk | null = null;
   /** Views to tell when a new detail chunk arrived. */
@@ -72,15 +77,18 @@ export class ModelState {
   detailReplies = 0;
   lastError: string | null = null;
 
-  constructor(private model: AnyModel) {
+  /** `persistence`: where unacknowledged edits are kept (IndexedDB unless a test says otherwise). */
+  constructor(private model: AnyModel, persistence: PendingPersistence = new IndexedDbPersistence()) {
     this.channel = new RequestChannel((msg) => model.send(msg));
+    this.edits = new PendingEdits(model, this.channel, persistence);
     this.fetcher = new LatestOnly((req) => this.fetch(req));
     this.loadOverview();
   }
 
   /** Route a custom message from the kernel. */
   onMessage = (msg: Record<string, unknown>, buffers: BufferLike[]): void => {
-    this.channel.receive(msg, buffers ?? []);
+    if (this.channel.receive(msg, buffers ?? [])) return;
+    if (msg.type === REJECTED_MESSAGE) this.edits.reportRejected(String(msg.error ?? "the kernel refused a change"));
   };
 
   onOverview = (): void => {
@@ -204,6 +212,7 @@ export class ModelState {
 
   dispose(): void {
     this.disposed = true;
+    this.edits.dispose();
     if (this.prefetchTimer !== null) clearTimeout(this.prefetchTimer);
     this.channel.close();
     this.revokeBlob();

@@ -100,6 +100,9 @@ export class View {
     this.sel = this.modelSelection() ?? [0, 0];
     this.labeler = new Labeler({
       model,
+      edits: st.edits,
+      showError: (text) => this.showError(text),
+      clearError: (text) => this.clearError(text),
       root: this.root,
       signal: this.ac.signal,
       barAnchor: this.detailBox,
@@ -468,7 +471,9 @@ export class View {
     this.errorBox.textContent = text;
   }
 
-  private clearError(): void {
+  /** Remove the error box; with `text`, only while it still shows that text. */
+  private clearError(text?: string): void {
+    if (text !== undefined && this.errorBox?.textContent !== text) return;
     this.errorBox?.remove();
     this.errorBox = null;
   }

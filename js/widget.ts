@@ -31,11 +31,14 @@ const initialize: Initialize = ({ model }) => {
   const st = stateOf(model);
   const onMsg = (msg: Record<string, unknown>, buffers: BufferLike[]) => st.onMessage(msg, buffers);
   const onOverview = () => st.onOverview();
+  const onStoreKey = () => st.edits.storeKeyChanged();
   model.on("msg:custom", onMsg);
   model.on("change:_overview", onOverview);
+  model.on("change:_store_key", onStoreKey);
   return () => {
     model.off("msg:custom", onMsg);
     model.off("change:_overview", onOverview);
+    model.off("change:_store_key", onStoreKey);
     st.dispose();
     STATES.delete(model.get("_uid") as string);
   };

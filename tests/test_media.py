@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from traitlets import TraitError
 
+from tsvideo_widget import errors, wire
+from tsvideo_widget.errors import TsvFileNotFoundError, TsvTypeError
 from tsvideo_widget.media import CHUNK_BYTES, MediaError, resolve, sniff_mime
 
 
@@ -64,9 +67,10 @@ def test_unknown_extension_asks_for_media_kind(tmp_path: Path) -> None:
 
 
 def test_http_url() -> None:
-    src = resolve("https://example.org/v/session.mp4?sig=1")
+    src = resolve("https://example.org/v/session.mp4?v=2&t=10")
     assert src is not None and src.source == "url" and src.kind == "video"
-    assert src.url == "https://example.org/v/session.mp4?sig=1"
+    assert src.url == "https://example.org/v/session.mp4?v=2&t=10"
+    assert src.to_json()["url"] == src.url
 
 
 @pytest.mark.parametrize(
@@ -85,6 +89,23 @@ def test_url_path_on_the_server() -> None:
 def test_absolute_local_path_that_does_not_exist_is_not_a_url(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         resolve(str(tmp_path / "nope.mp4"))
+
+
+@pytest.mark.parametrize("path", ["/tsvw-no-such-folder/v.mp4", "/tsvw-no-such-folder/files/v.mp4"])
+def test_only_files_prefix_makes_a_url_path(path: str) -> None:
+    # Before, an absolute path whose first folder did not exist was taken as a URL path.
+    assert not Path(path).parent.exists()
+    with pytest.raises(TsvFileNotFoundError, match=rf"{path}.*/files/"):
+        resolve(path)
+
+
+def test_chunk_size_comes_from_the_wire_spec() -> None:
+    assert CHUNK_BYTES == wire.MEDIA_CHUNK_BYTES == wire.SPEC["media_chunk_bytes"]
+
+
+def test_errors_are_the_package_classes() -> None:
+    assert MediaError is errors.MediaError
+    assert issubclass(MediaError, TraitError)
 
 
 def test_bytes_are_sniffed() -> None:
@@ -131,5 +152,5 @@ def test_sniff(head: bytes, mime: str) -> None:
 
 
 def test_wrong_type() -> None:
-    with pytest.raises(TypeError, match="file path"):
+    with pytest.raises(TsvTypeError, match="file path"):
         resolve(42)

@@ -22,7 +22,7 @@ def request(w: TimeSeriesVideo, lo: float, hi: float, buckets: int) -> tuple[dic
     """Send a detail request as the browser does and return the reply and its buffers."""
     got: list[tuple[dict[str, Any], list[Any]]] = []
     w.send = lambda content, buffers=None: got.append((content, buffers or []))  # type: ignore[method-assign]
-    w._on_message(w, {"type": "detail", "id": 1, "lo": lo, "hi": hi, "buckets": buckets}, [])
+    w._protocol.handle({"type": "detail", "id": 1, "lo": lo, "hi": hi, "buckets": buckets}, [])
     msg, bufs = got[-1]
     assert msg["error"] is None, msg["error"]
     return msg, bufs

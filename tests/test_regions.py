@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tsvideo_widget import TimeSeriesVideo
+from tsvideo_widget.errors import AutosaveError
 from tsvideo_widget.labelfiles import LabelFileError
 from tsvideo_widget.regions import RegionError
 
@@ -108,7 +109,7 @@ def test_to_dataframe_columns_mapping_and_order() -> None:
     assert df.loc[0, "media_start"] == pytest.approx(2.0)
     assert df.loc[1, "media_end"] == pytest.approx(12.0)
     assert df.loc[1, "duration"] == pytest.approx(1.0)
-    assert np.isnan(df.loc[0, "speed"])
+    assert df.loc[0, "speed"] is pd.NA  # no such key in that region
 
 
 def test_empty_dataframe_has_the_columns() -> None:
@@ -262,8 +263,9 @@ def test_autosave_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(AutosaveError, match="disk full"):
         w.add_region(3.0, 4.0, "Walk")
+    assert len(w.regions) == 1  # a change that cannot be saved is not made
     assert path.read_text() == before  # the old file is whole
     assert [p.name for p in tmp_path.iterdir()] == ["labels.json"]  # no temp file left
 

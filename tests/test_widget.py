@@ -227,7 +227,7 @@ def test_detail_request_replies_with_binary_decimated_window(
     df = pd.DataFrame({"time": np.arange(n) / 1000.0, "v": np.random.default_rng(0).normal(size=n)})
     w = TimeSeriesVideo(df)
     sent = Sent(w, monkeypatch)
-    w._on_message(w, {"type": "detail", "id": 7, "lo": 100.0, "hi": 200.0, "buckets": 1000}, [])
+    w._protocol.handle({"type": "detail", "id": 7, "lo": 100.0, "hi": 200.0, "buckets": 1000}, [])
     msg, bufs = sent.msgs[-1]
     assert msg["type"] == "detail" and msg["id"] == 7 and msg["error"] is None
     x = msg["x0"] + np.frombuffer(bufs[0], dtype=np.float32).astype(np.float64)
@@ -268,7 +268,7 @@ def test_small_integers_travel_as_themselves(monkeypatch: pytest.MonkeyPatch) ->
     w = TimeSeriesVideo(pd.DataFrame({"time": np.arange(n) / 1000.0, "adc": counts}))
     assert w._overview["dtypes"] == ["int16"]
     sent = Sent(w, monkeypatch)
-    w._on_message(w, {"type": "detail", "id": 1, "lo": 10.0, "hi": 12.0, "buckets": 100}, [])
+    w._protocol.handle({"type": "detail", "id": 1, "lo": 10.0, "hi": 12.0, "buckets": 100}, [])
     msg, bufs = sent.msgs[-1]
     y = np.frombuffer(bufs[1], dtype="<i2")
     assert msg["dtypes"] == ["int16"] and len(bufs[1]) == 2 * msg["points"]
@@ -279,11 +279,11 @@ def test_small_integers_travel_as_themselves(monkeypatch: pytest.MonkeyPatch) ->
 def test_bad_requests_get_an_error_reply_not_silence(monkeypatch: pytest.MonkeyPatch) -> None:
     w = TimeSeriesVideo(frame())
     sent = Sent(w, monkeypatch)
-    w._on_message(w, {"type": "detail", "id": 1, "lo": 5.0, "hi": 1.0, "buckets": 10}, [])
+    w._protocol.handle({"type": "detail", "id": 1, "lo": 5.0, "hi": 1.0, "buckets": 10}, [])
     assert sent.msgs[-1][0]["id"] == 1 and "bad detail window" in sent.msgs[-1][0]["error"]
-    w._on_message(w, {"type": "launch", "id": 2}, [])
-    assert "unknown request type" in sent.msgs[-1][0]["error"]
-    w._on_message(w, {"type": "media-chunk", "id": 3, "offset": 0, "length": 10}, [])
+    w._protocol.handle({"type": "launch", "id": 2}, [])
+    assert "unknown request" in sent.msgs[-1][0]["error"]
+    w._protocol.handle({"type": "media-chunk", "id": 3, "offset": 0, "length": 10}, [])
     assert "no media" in sent.msgs[-1][0]["error"]
 
 
@@ -295,7 +295,7 @@ def test_media_chunks_stream_the_file(tmp_path: Path, monkeypatch: pytest.Monkey
     sent = Sent(w, monkeypatch)
     got = b""
     while len(got) < len(payload):
-        w._on_message(w, {"type": "media-chunk", "id": 9, "offset": len(got), "length": 4000}, [])
+        w._protocol.handle({"type": "media-chunk", "id": 9, "offset": len(got), "length": 4000}, [])
         msg, bufs = sent.msgs[-1]
         assert msg["error"] is None and msg["size"] == len(payload)
         got += bytes(bufs[0])

@@ -1,8 +1,9 @@
-"""The widget's region methods: add, remove, tables, per-sample labels, files.
+"""The widget's regions: methods (add, remove, tables, per-sample labels, files), the
+validation of ``regions`` with its save to the autosave file, and the ``autosave`` trait.
 
-Kept apart from widget.py, which owns the traits and the browser protocol;
-these methods only read and assign ``regions`` through the mapping and the
-series the widget holds.
+A mixin of :class:`~tsvideo_widget.TimeSeriesVideo`, which declares the traits;
+these methods read and assign ``regions`` through the series and the mapping
+the widget derives from its traits.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import pathlib
 from typing import Any, Protocol
 
 import pandas as pd
+import traitlets as t
 
 from . import labelfiles
 from . import regions as reg
+from .autosave import AutosaveFile
 from .data import Series
+from .errors import RegionError, TsvError
 from .timemap import TimeMap
 
 
@@ -23,7 +27,15 @@ class _Widget(Protocol):
     """What these methods use of the widget."""
 
     regions: list[dict[str, Any]]
-    _series: Series
+    autosave: str | None
+    _autosave_file: AutosaveFile | None
+    _initializing: bool
+    _store_key: str
+
+    def _store_key_now(self) -> str: ...
+
+    @property
+    def series(self) -> Series: ...
 
     @property
     def timemap(self) -> TimeMap: ...
@@ -31,8 +43,10 @@ class _Widget(Protocol):
     def _label_names(self) -> list[str] | None: ...
 
 
-class RegionMethods:
-    """Methods on ``regions`` for :class:`~tsvideo_widget.TimeSeriesVideo`."""
+class RegionMethods(t.HasTraits):
+    """Regions and autosave of :class:`~tsvideo_widget.TimeSeriesVideo`."""
+
+    _autosave_file: AutosaveFile | None = None
 
     def add_region(
         self: _Widget, start: Any, end: Any, label: str, channel: str | None = None, **meta: Any
@@ -44,9 +58,9 @@ class RegionMethods:
         """
         r = reg.normalize(
             {"start": start, "end": end, "label": label, "channel": channel, "meta": meta},
-            self._series,
+            self.series,
             self._label_names(),
-            self._series.channels,
+            self.series.channels,
         )
         self.regions = [*self.regions, r]
         return str(r["id"])
@@ -65,7 +79,7 @@ class RegionMethods:
     def to_dataframe(self: _Widget) -> pd.DataFrame:
         """One row per region: id, label, channel, start, end, duration, media_start,
         media_end (seconds, through the current mapping), then meta keys; sorted by start."""
-        return reg.to_dataframe(self.regions, self._series, self.timemap)
+        return reg.to_dataframe(self.regions, self.series, self.timemap)
 
     def from_dataframe(self: _Widget, df: pd.DataFrame, replace: bool = True) -> None:
         """Load regions from a table shaped like :meth:`to_dataframe` (extra columns -> meta).
@@ -82,28 +96,121 @@ class RegionMethods:
         nested regions); at a shared boundary the later region wins; point events
         label nothing. See :func:`tsvideo_widget.regions.labels_per_sample`.
         """
-        return reg.labels_per_sample(self.regions, self._series, self._series.index, channel)
+        return reg.labels_per_sample(self.regions, self.series, self.series.index, channel)
 
     def export(self: _Widget, path: str | os.PathLike[str]) -> pathlib.Path:
-        """Write the regions to a .csv or .json file (atomically); returns the path."""
-        return labelfiles.export(path, self.regions, self._series, self.timemap)
+        """Write the regions to a .csv or .json file (atomically); returns the path.
+
+        The file records the time column's kind and unit, and carries
+        ``media_start``/``media_end`` through the current mapping.
+        """
+        return labelfiles.export(path, self.regions, self.series, self.timemap)
 
     def load(self: _Widget, path: str | os.PathLike[str], replace: bool = True) -> None:
-        """Load regions from a .csv or .json file written by :meth:`export` or autosave."""
-        new = labelfiles.parse(path, self._series)
-        self.regions = new if replace else [*self.regions, *new]
+        """Load regions from a .csv or .json file written by :meth:`export` or autosave.
+
+        The file's times are converted from the unit it records. Loading the
+        autosave file itself takes its current content as this widget's (after
+        another widget or program changed it, say).
+        """
+        text, stamp = labelfiles.read_file(os.fspath(path))
+        kind = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+        new = labelfiles.parse_text(text, kind, self.series, os.fspath(path))
+        f = self._autosave_file
+        adopted = f.adopt(text, stamp) if f is not None and f.same_file(os.fspath(path)) else None
+        try:
+            self.regions = new if replace else [*self.regions, *new]
+        except BaseException:
+            if adopted is not None and f is not None:
+                f.restore(adopted)
+            raise
 
     def to_label_studio(
         self: _Widget, from_name: str = "label", to_name: str = "ts", time_format: str | None = None
     ) -> list[dict[str, Any]]:
         """The regions as Label Studio ``timeserieslabels`` results (a list of dicts)."""
         return labelfiles.to_label_studio(
-            self.regions, self._series, from_name, to_name, time_format
+            self.regions, self.series, from_name, to_name, time_format
         )
 
     def from_label_studio(
         self: _Widget, results: Any, time_format: str | None = None, replace: bool = True
     ) -> None:
         """Load regions from Label Studio results, an annotation or a task dict."""
-        new = labelfiles.from_label_studio(results, self._series, time_format)
+        new = labelfiles.from_label_studio(results, self.series, time_format)
         self.regions = new if replace else [*self.regions, *new]
+
+    # -- validation and autosave of `regions` (whichever trait changes) -----------------
+    @t.validate("regions")
+    def _validate_regions(self: _Widget, proposal: t.Bunch) -> list[dict[str, Any]]:
+        if self._initializing:
+            return list(proposal.value)
+        s = self.series
+        value = reg.normalize_all(proposal.value, s, self._label_names(), s.channels)
+        # Saved before it is kept: a change that cannot be saved is refused.
+        if self._autosave_file is not None:
+            self._autosave_file.save(value, s)
+        return value
+
+    @t.validate("autosave")
+    def _validate_autosave(self: _Widget, proposal: t.Bunch) -> str | None:
+        path = proposal.value
+        if self._initializing or path is None:
+            return path
+        if self._autosave_file is not None and self._autosave_file.same_file(path):
+            return path
+        opened = AutosaveFile.open(path, self.series)
+        if opened.regions is None:
+            return path
+        # The file's regions must be ones this widget can hold (labels, channels, span) ...
+        s = self.series
+        try:
+            held = reg.normalize_all(opened.regions, s, self._label_names(), s.channels)
+        except RegionError as err:
+            raise RegionError(
+                f"autosave={path!r}: the file holds a region this widget cannot: {err}. It was "
+                "left as is; pick another path, or change labels/channels first"
+            ) from err
+        # ... and, if this widget has regions, exactly them (types included: 1 != True here).
+        if self.regions and labelfiles.dumps(held, s, "json") != labelfiles.dumps(
+            self.regions, s, "json"
+        ):
+            raise TsvError(
+                f"autosave={path!r}: that file already holds {len(held)} regions that "
+                f"differ from the {len(self.regions)} in this widget, and it is never "
+                "overwritten. Load it first (w.load(path)) and then set autosave, or pick a "
+                "new path"
+            )
+        return path
+
+    @t.observe("autosave")
+    def _autosave_changed(self: _Widget, change: t.Bunch) -> None:
+        if self._initializing:
+            return
+        path = change.new
+        if path is None:
+            self._autosave_file = None
+        elif self._autosave_file is None or not self._autosave_file.same_file(path):
+            opened = AutosaveFile.open(path, self.series)
+            self._autosave_file = opened.file
+            if opened.regions is not None and not self.regions:
+                self.regions = opened.regions
+            else:
+                opened.file.save(self.regions, self.series)
+        else:
+            self._autosave_file.path = path
+        self._store_key = self._store_key_now()
+
+    def _check_regions(
+        self: _Widget, what: str, series: Any = None, labels: Any = "same"
+    ) -> list[dict[str, Any]]:
+        """The regions under a proposed change; refuses it if one would be invalid, naming it."""
+        s = self.series if series is None else series
+        names = self._label_names() if labels == "same" else labels
+        try:
+            return reg.normalize_all(self.regions, s, names, s.channels)
+        except RegionError as err:
+            raise RegionError(
+                f"{what} is refused: a region would no longer be valid: {err}. Change or "
+                "remove that region first"
+            ) from err

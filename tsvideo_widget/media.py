@@ -3,8 +3,9 @@
 Three kinds of source, resolved in Python and described to the browser as a
 small JSON dict (``MediaSource.to_json``):
 
-* ``url``: an http(s) URL, or an absolute URL path on the notebook server
-  (``/files/data/session.mp4``). The browser loads it directly.
+* ``url``: an http(s) URL, or an absolute URL path on the notebook server,
+  which must start with ``/files/`` (``/files/data/session.mp4``). The browser
+  loads it directly. Any other string is a local path.
 * ``file``: a local file. The browser first tries Jupyter's own ``/files/``
   handler (which honours HTTP Range requests, so seeking works and nothing
   passes through the kernel); when the file is outside the server's root, or
@@ -14,7 +15,11 @@ small JSON dict (``MediaSource.to_json``):
 
 No media bytes are ever stored in the notebook file. URL schemes are
 allowlisted: only http and https (and, in the browser, the ``blob:`` URLs it
-makes itself) can reach the media element.
+makes itself) can reach the media element. A URL is stored in the notebook's
+widget state, so one that carries a secret (a user name and password, or a
+token- or signature-like query parameter, see :data:`SECRET_PARAMS`) is
+refused, and messages show URLs with their secrets masked (:func:`mask_url`).
+Every error is a :class:`traitlets.TraitError` (see :mod:`tsvideo_widget.errors`).
 """
 
 from __future__ import annotations
@@ -24,14 +29,73 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
+from urllib.parse import unquote_plus, urlparse, urlsplit, urlunsplit
+
+from . import wire
+from .errors import MediaError, TsvFileNotFoundError, TsvTypeError
+
+__all__ = [
+    "ALLOWED_SCHEMES",
+    "CHUNK_BYTES",
+    "MEDIA_TYPES",
+    "SECRET_PARAMS",
+    "URL_PATH_PREFIX",
+    "MediaError",
+    "MediaKind",
+    "MediaSource",
+    "mask_url",
+    "resolve",
+    "sniff_mime",
+]
 
 MediaKind = Literal["video", "audio"]
 
 ALLOWED_SCHEMES = ("http", "https")
+"""URL schemes a media URL may use (tuple of str)."""
 
-CHUNK_BYTES = 4 * 1024 * 1024
-"""Largest chunk of media sent through the kernel in one message (bytes)."""
+CHUNK_BYTES = wire.MEDIA_CHUNK_BYTES
+"""Largest chunk of media sent through the kernel in one message (bytes, from ``wire.json``)."""
+
+URL_PATH_PREFIX = "/files/"
+"""A string that starts with this is a URL path on the notebook server; others are local paths."""
+
+SECRET_PARAMS: frozenset[str] = frozenset(
+    {
+        "token",
+        "access_token",
+        "id_token",
+        "refresh_token",
+        "signature",
+        "sig",
+        "key",
+        "api_key",
+        "apikey",
+        "api-key",
+        "access_key",
+        "secret_key",
+        "private_key",
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "client_secret",
+        "auth",
+        "authorization",
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "x-goog-signature",
+        "x-goog-credential",
+    }
+)
+"""Query (or fragment) parameter names taken for secrets (lower case; compared case-insensitively).
+
+Names ending in "token", "secret", "signature", "password" or "credential"
+count too. A media URL with a non-empty one of them, or with a user name or
+password, is refused: the URL would be saved in the notebook's widget state.
+"""
+
+_SECRET_SUFFIXES = ("token", "secret", "signature", "password", "credential")
 
 # Extension -> MIME type; the kind is the MIME type's major part.
 MEDIA_TYPES: dict[str, str] = {
@@ -63,10 +127,6 @@ _MAGIC: list[tuple[int, bytes, str]] = [
     (0, b"\xff\xfb", "audio/mpeg"),
     (0, b"\xff\xf3", "audio/mpeg"),
 ]
-
-
-class MediaError(ValueError):
-    """Raised for a media source the widget cannot use; the message says what works."""
 
 
 @dataclass(frozen=True)
@@ -162,25 +222,77 @@ def sniff_mime(data: bytes) -> str:
     return ""
 
 
-def _is_url_path(s: str) -> bool:
-    """True for an absolute URL path on the notebook server, such as /files/x.mp4.
+def _is_secret_param(name: str) -> bool:
+    n = unquote_plus(name).strip().lower()
+    return n in SECRET_PARAMS or n.endswith(_SECRET_SUFFIXES)
 
-    A string that starts with "/" is a local path when its first segment exists
-    on this machine (/home, /tmp, ...); otherwise it can only be a URL path.
+
+def _mask_params(params: str) -> tuple[str, list[str]]:
+    """``params`` (a query or fragment) with secret values masked, and the secret names."""
+    out, found = [], []
+    for piece in params.split("&"):
+        name, _, value = piece.partition("=")
+        if value and _is_secret_param(name):
+            found.append(unquote_plus(name))
+            piece = f"{name}=***"
+        out.append(piece)
+    return "&".join(out), found
+
+
+def _secrets(url: str) -> tuple[str, list[str]]:
+    """``url`` with its secrets masked, and what they are (empty when there are none)."""
+    parts = urlsplit(url)
+    what = []
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rsplit("@", 1)[1]
+        what.append("a user name or password")
+    query, in_query = _mask_params(parts.query)
+    fragment, in_fragment = _mask_params(parts.fragment)
+    what += [f"the parameter {n!r}" for n in in_query + in_fragment]
+    if not what:
+        return url, what
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment)), what
+
+
+def mask_url(url: str) -> str:
+    """``url`` for messages: user name, password and secret-looking parameters become ``***``.
+
+    Long URLs (a ``data:`` URL, say) are cut to 200 characters.
     """
-    if not s.startswith("/") or s.startswith("//"):
-        return False
-    first = s.lstrip("/").split("/", 1)[0]
-    return bool(first) and not os.path.exists("/" + first)
+    try:
+        masked = _secrets(url)[0]
+    except ValueError:  # not parseable (a broken IPv6 host, say): show only its scheme
+        return url.split("://", 1)[0][:20] + "://***" if "://" in url else "***"
+    return masked if len(masked) <= 200 else masked[:200] + "..."
+
+
+def _url_source(url: str, media_kind: str | None) -> MediaSource:
+    what = _secrets(url)[1]
+    if what:
+        raise MediaError(
+            f"media URL {mask_url(url)!r} carries a secret ({', '.join(what)}), which would be "
+            "stored in the notebook's widget state and saved with the notebook; download the "
+            "file and pass its path, or pass its bytes (media=open(path, 'rb').read())"
+        )
+    mime = _mime_of_name(url)
+    return MediaSource(_kind_of(mime, url, media_kind), "url", mime, url, url=url)
 
 
 def resolve(media: Any, media_kind: str | None = None) -> MediaSource | None:
     """Turn the ``media=`` argument into a :class:`MediaSource` (None for no media).
 
+    Args:
+        media: None; a local file (str or Path); an http(s) URL; a URL path on the
+            notebook server, which must start with ``/files/``; or bytes
+            (bytes, bytearray or memoryview). Any other string is a local path.
+        media_kind: "video" or "audio", or None (default) to tell from the name or bytes.
+
     Raises:
-        FileNotFoundError: a local path that does not exist.
-        MediaError: a disallowed URL scheme, an unknown kind, or empty bytes.
-        TypeError: an unsupported type of argument.
+        TsvFileNotFoundError: a local path that does not exist.
+        MediaError: a disallowed URL scheme, a URL that carries a secret, an
+            unknown kind, an empty file or empty bytes.
+        TsvTypeError: an unsupported type of argument.
     """
     if media is None:
         return None
@@ -198,44 +310,54 @@ def resolve(media: Any, media_kind: str | None = None) -> MediaSource | None:
     if isinstance(media, Path):
         return _resolve_file(media, media_kind)
     if not isinstance(media, str):
-        raise TypeError(
+        raise TsvTypeError(
             f"media of type {type(media).__name__} is not supported: pass a file path, an "
             "http(s) URL, a URL path such as /files/x.mp4, or bytes"
         )
     if os.path.exists(media):
         return _resolve_file(Path(media), media_kind)
-    parsed = urlparse(media)
+    try:
+        parsed = urlparse(media)
+        _secrets(media)
+    except ValueError as err:
+        raise MediaError(
+            f"media {mask_url(media)!r} is not a valid URL ({err}); pass a local file, an "
+            f"http(s) URL, or a URL path on the notebook server starting with {URL_PATH_PREFIX}"
+        ) from err
     if parsed.scheme and len(parsed.scheme) > 1:  # one letter is a Windows drive
         if parsed.scheme.lower() not in ALLOWED_SCHEMES:
             raise MediaError(
-                f"media URL scheme {parsed.scheme!r} is not allowed in {media!r}; use http(s) "
-                "URLs, URL paths on the notebook server, or local files"
+                f"media URL scheme {parsed.scheme!r} is not allowed in {mask_url(media)!r}; use "
+                f"http(s) URLs, URL paths on the notebook server (starting with "
+                f"{URL_PATH_PREFIX}), or local files"
             )
-        mime = _mime_of_name(media)
-        return MediaSource(_kind_of(mime, media, media_kind), "url", mime, media, url=media)
-    if _is_url_path(media):
-        mime = _mime_of_name(media)
-        return MediaSource(_kind_of(mime, media, media_kind), "url", mime, media, url=media)
+        return _url_source(media, media_kind)
+    if media.startswith(URL_PATH_PREFIX):
+        return _url_source(media, media_kind)
     return _resolve_file(Path(media), media_kind)
 
 
 def _resolve_file(path: Path, media_kind: str | None) -> MediaSource:
     p = path.expanduser()
     if not p.exists():
-        raise FileNotFoundError(
+        raise TsvFileNotFoundError(
             f"media file {str(path)!r} does not exist (resolved to {str(p.absolute())!r}); "
             "pass an existing video or audio file, an http(s) URL, or a URL path on the "
-            "notebook server such as /files/session.mp4"
+            f"notebook server, which starts with {URL_PATH_PREFIX} (such as /files/session.mp4)"
         )
     if not p.is_file():
-        raise MediaError(f"media path {str(path)!r} is not a file")
+        raise MediaError(f"media path {str(path)!r} is not a file; pass a video or audio file")
+    size = p.stat().st_size
+    if size == 0:
+        raise MediaError(
+            f"media file {str(path)!r} is empty (0 bytes); pass a file that holds the video or "
+            "audio (was it still being written or copied?)"
+        )
+    if not os.access(p, os.R_OK):
+        raise MediaError(
+            f"media file {str(path)!r} cannot be read (permission denied); make it readable "
+            "or pass a copy"
+        )
     mime = _mime_of_name(p.name)
     kind = _kind_of(mime, p.name, media_kind)
-    return MediaSource(
-        kind,
-        "file",
-        mime,
-        p.name,
-        path=str(p.resolve()),
-        size=p.stat().st_size,
-    )
+    return MediaSource(kind, "file", mime, p.name, path=str(p.resolve()), size=size)

@@ -18,16 +18,13 @@ import numpy as np
 import pandas as pd
 
 from .data import Series
+from .errors import RegionError
 from .timemap import TimeMap
 
 COLUMNS = ["id", "label", "channel", "start", "end", "duration", "media_start", "media_end"]
 """Columns of :func:`to_dataframe`, in order; extra ``meta`` keys follow them."""
 
 _DERIVED = {"duration", "media_start", "media_end"}
-
-
-class RegionError(ValueError):
-    """Raised for a region that cannot exist; the message names the field and value."""
 
 
 def new_id() -> str:
@@ -42,6 +39,44 @@ def _is_missing(v: Any) -> bool:
         return bool(pd.isna(v))
     except (TypeError, ValueError):
         return False
+
+
+_META_HINT = (
+    "meta values must be what JSON holds exactly: None, bool, int, finite float, str, "
+    "or lists and dicts (with str keys) of these"
+)
+
+
+def check_meta_value(v: Any, rid: str, key: str) -> Any:
+    """``v`` as a meta value every labels file holds exactly, or RegionError naming it.
+
+    numpy scalars become the equal Python number; anything JSON cannot hold
+    exactly (a set, a tuple, a datetime, an array, Decimal, bytes, NaN or an
+    infinity) is refused, so that every accepted change can be saved.
+    """
+    if isinstance(v, np.generic) and not isinstance(v, (np.datetime64, np.timedelta64)):
+        v = v.item()
+    if v is None or isinstance(v, (bool, int, str)):
+        return v
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise RegionError(f"region {rid}: meta {key!r} is {v!r}; {_META_HINT}")
+        return v
+    if isinstance(v, list):
+        return [check_meta_value(x, rid, key) for x in v]
+    if isinstance(v, dict):
+        out = {}
+        for k, x in v.items():
+            if not isinstance(k, str):
+                raise RegionError(
+                    f"region {rid}: meta {key!r} has a key {k!r} that is not a str; {_META_HINT}"
+                )
+            out[k] = check_meta_value(x, rid, key)
+        return out
+    raise RegionError(
+        f"region {rid}: meta {key!r} is a {type(v).__name__} ({v!r:.60}), which a labels "
+        f"file cannot hold exactly; {_META_HINT}"
+    )
 
 
 def normalize(
@@ -64,7 +99,10 @@ def normalize(
         if key not in region or _is_missing(region[key]):
             raise RegionError(f"region {dict(region)!r} has no {key!r}")
     rid = region.get("id")
-    rid = new_id() if _is_missing(rid) else str(rid)
+    if _is_missing(rid):
+        rid = new_id()
+    elif not isinstance(rid, str) or not rid:
+        raise RegionError(f"region id must be a non-empty str, got {rid!r:.60}")
     label = region["label"]
     if not isinstance(label, str) or not label:
         raise RegionError(f"region {rid}: label must be a non-empty string, got {label!r}")
@@ -86,29 +124,44 @@ def normalize(
         raise RegionError(f"region {rid}: {err}") from err
     if not (math.isfinite(a) and math.isfinite(b)):
         raise RegionError(f"region {rid}: start and end must be finite")
-    if b < a:
+    if series.exact:
+        # Exact ticks: compared as they are, no slack (one nanosecond out is out).
+        start, end = series.own(region["start"]), series.own(region["end"])
+        before, outside = end < start, start < series.t0 or end > series.last
+    else:
+        # Float time: only float noise at the data's edges is clamped.
+        eps = max(1e-9, series.span * 1e-12)
+        before, outside = b < a, a < -eps or b > series.span + eps
+        start = series.from_rel(0.0) if a < 0 else series.own(region["start"])
+        end = series.from_rel(series.span) if b > series.span else series.own(region["end"])
+    if before:
         raise RegionError(
             f"region {rid}: end {region['end']!r} is before start {region['start']!r}"
         )
-    eps = max(1e-9, series.span * 1e-12)
-    if a < -eps or b > series.span + eps:
+    if outside:
         raise RegionError(
             f"region {rid}: {region['start']!r}..{region['end']!r} is outside the data, which "
-            f"spans {series.from_rel(0.0)!r} to {series.from_rel(series.span)!r}"
+            f"spans {series.t0!r} to {series.last!r}"
         )
-    meta = region.get("meta") or {}
+    meta = region.get("meta")
+    meta = {} if meta is None else meta
     if not isinstance(meta, Mapping):
         raise RegionError(f"region {rid}: meta must be a dict, got {type(meta).__name__}")
-    # Keep the caller's exact times; only float noise at the data's edges is clamped.
-    start = series.from_rel(0.0) if a < 0 else series.own(region["start"])
-    end = series.from_rel(series.span) if b > series.span else series.own(region["end"])
+    for k in meta:
+        if not isinstance(k, str) or not k:
+            raise RegionError(f"region {rid}: meta keys must be non-empty strings, got {k!r}")
+        if k in COLUMNS:
+            raise RegionError(
+                f"region {rid}: meta key {k!r} clashes with a column of to_dataframe(); rename it"
+            )
+    meta = {k: check_meta_value(v, rid, k) for k, v in meta.items()}
     return {
         "id": rid,
         "start": start,
         "end": end,
         "label": label,
         "channel": channel,
-        "meta": dict(meta),
+        "meta": meta,
     }
 
 
@@ -135,12 +188,101 @@ def to_wire(regions: list[dict[str, Any]], series: Series) -> list[dict[str, Any
     ]
 
 
-def from_wire(regions: list[dict[str, Any]], series: Series) -> list[dict[str, Any]]:
-    """Regions from the browser: seconds since t0 back to the column's own terms."""
-    return [
-        {**r, "start": series.from_rel(float(r["start"])), "end": series.from_rel(float(r["end"]))}
-        for r in regions
-    ]
+def rel_to_own(series: Series, rel: Any, what: str) -> Any:
+    """Seconds since t0 from the browser -> the column's own terms, to the nearest tick.
+
+    Datetimes are rounded to the nearest nanosecond (never truncated), integer
+    time to the nearest integer, floats kept as floats.
+    """
+    try:
+        r = float(rel)
+    except (TypeError, ValueError) as err:
+        raise RegionError(f"{what} is {rel!r}, not a number of seconds") from err
+    if not math.isfinite(r):
+        raise RegionError(f"{what} is {rel!r}, not a finite number of seconds")
+    if series.kind == "datetime":
+        return series.t0 + pd.Timedelta(round(r * 1e9), unit="ns")
+    return series.from_rel(r)
+
+
+def from_wire(
+    items: Any, series: Series, current: Sequence[Mapping[str, Any]] = ()
+) -> list[dict[str, Any]]:
+    """Regions from the browser (seconds since t0) in the column's own terms.
+
+    A region the browser did not change comes back bit-identical: where an
+    incoming start or end equals what :func:`to_wire` sent for the region of
+    the same id, the region's own value is kept (a float round trip would move
+    a datetime by a nanosecond). The browser never edits ``meta``: a known
+    region keeps its own, so integers beyond 2**53 are not rounded by JavaScript.
+
+    Raises:
+        RegionError: not a list of region objects, or a time that is not a number.
+    """
+    if not isinstance(items, list):
+        raise RegionError(f"regions from the browser must be a list, got {type(items).__name__}")
+    known = {r["id"]: r for r in current}
+    out = []
+    for i, w in enumerate(items):
+        if not isinstance(w, dict):
+            raise RegionError(f"region #{i} from the browser is not an object: {w!r:.80}")
+        rid = w.get("id")
+        if not isinstance(rid, str) or not rid:
+            raise RegionError(f"region #{i} from the browser has no str id: {rid!r:.60}")
+        out.append(_merge_wire(w, known.get(rid), series, i))
+    return out
+
+
+def _merge_wire(
+    w: dict[str, Any], old: Mapping[str, Any] | None, series: Series, i: int
+) -> dict[str, Any]:
+    rid = w.get("id", f"#{i}")
+    r = dict(w)
+    for k in ("start", "end"):
+        if k not in w:
+            raise RegionError(f"region {rid} from the browser has no {k!r}")
+        if old is not None and _same_float(w[k], series.to_rel(old[k])):
+            r[k] = old[k]
+        else:
+            r[k] = rel_to_own(series, w[k], f"region {rid}: {k}")
+    if old is not None:
+        r["meta"] = old.get("meta", {})
+    return r
+
+
+def _same_float(a: Any, b: float) -> bool:
+    return isinstance(a, (int, float)) and not isinstance(a, bool) and float(a) == b
+
+
+def apply_ops(
+    regions: Sequence[Mapping[str, Any]], ops: Sequence[Mapping[str, Any]], series: Series
+) -> list[dict[str, Any]]:
+    """Regions after the browser's edit operations, applied in order.
+
+    Each op is ``{"id": str, "region": wire region or None}``: None removes
+    region ``id`` (if it is still there), a region replaces the one with its id
+    or is appended. Regions no op touches are kept as they are (the same
+    objects), so concurrent changes from Python are never undone.
+    """
+    out = [dict(r) for r in regions]
+    for n, op in enumerate(ops):
+        if not isinstance(op, Mapping) or not isinstance(op.get("id"), str):
+            raise RegionError(f"edit operation #{n} has no region id: {op!r:.80}")
+        rid = op["id"]
+        at = next((i for i, r in enumerate(out) if r["id"] == rid), None)
+        new = op.get("region")
+        if new is None:
+            if at is not None:
+                del out[at]
+            continue
+        if not isinstance(new, Mapping) or new.get("id") != rid:
+            raise RegionError(f"edit operation #{n} for region {rid} carries another region")
+        merged = _merge_wire(dict(new), out[at] if at is not None else None, series, n)
+        if at is None:
+            out.append(merged)
+        else:
+            out[at] = merged
+    return out
 
 
 def to_dataframe(regions: list[dict[str, Any]], series: Series, timemap: TimeMap) -> pd.DataFrame:
@@ -166,11 +308,17 @@ def to_dataframe(regions: list[dict[str, Any]], series: Series, timemap: TimeMap
     df = pd.DataFrame(rows, columns=None if rows else COLUMNS)
     if rows:
         extra = [c for c in df.columns if c not in COLUMNS]
+        # Meta columns hold the values themselves (object dtype): pandas would turn a
+        # column of ints with a gap into floats. A region without the key gets pd.NA.
+        for c in extra:
+            df[c] = pd.Series([r.get("meta", {}).get(c, pd.NA) for r in regions], dtype=object)
         df = df[COLUMNS + extra]
         df = df.sort_values(["start", "end", "id"], kind="stable").reset_index(drop=True)
     if series.kind == "numeric":
+        # Integer time keeps its integers (epoch nanoseconds exceed float64's 2**53).
+        dtype = np.int64 if getattr(series, "integer", False) else np.float64
         for c in ("start", "end", "duration"):
-            df[c] = df[c].astype(np.float64)
+            df[c] = df[c].astype(dtype)
     df["media_start"] = df["media_start"].astype(np.float64)
     df["media_end"] = df["media_end"].astype(np.float64)
     df["channel"] = df["channel"].astype(object)
@@ -182,6 +330,8 @@ def from_dataframe(df: pd.DataFrame) -> list[dict[str, Any]]:
 
     ``start``, ``end`` and ``label`` are required; ``id`` and ``channel`` are
     optional; ``duration``, ``media_start`` and ``media_end`` are derived and ignored.
+    A meta cell holding pd.NA or NaN means the region has no such key; None is
+    kept as the value None (as :func:`to_dataframe` writes them).
     """
     missing = [c for c in ("start", "end", "label") if c not in df.columns]
     if missing:
@@ -191,8 +341,11 @@ def from_dataframe(df: pd.DataFrame) -> list[dict[str, Any]]:
         )
     extra = [c for c in df.columns if c not in COLUMNS]
     out = []
-    for rec in df.to_dict("records"):
-        meta = {str(k): _plain(rec[k]) for k in extra if not _is_missing(rec[k])}
+    # Column by column: DataFrame.to_dict turns pd.NA into None, which is a meta value.
+    columns = {c: df[c].tolist() for c in df.columns}
+    for i in range(len(df)):
+        rec = {c: v[i] for c, v in columns.items()}
+        meta = {str(k): _plain(rec[k]) for k in extra if not _absent(rec[k])}
         out.append(
             {
                 "id": None if _is_missing(rec.get("id")) else str(rec["id"]),
@@ -204,6 +357,13 @@ def from_dataframe(df: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _absent(v: Any) -> bool:
+    """A DataFrame cell that means "no such meta key": pd.NA, NaN or NaT (None is a value)."""
+    if v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, (float, np.floating)) and math.isnan(v)
 
 
 def _plain(v: Any) -> Any:

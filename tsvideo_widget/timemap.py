@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .errors import TsvError
+
 
 @dataclass(frozen=True)
 class TimeMap:
@@ -74,10 +76,13 @@ class TimeMap:
 
 
 def check_rate(rate: float) -> float:
-    """Return ``rate`` as a float, or raise ValueError if it is not finite and > 0."""
-    r = float(rate)
+    """Return ``rate`` as a float, or raise TsvError (a TraitError) unless finite and > 0."""
+    try:
+        r = float(rate)
+    except (TypeError, ValueError):
+        r = math.nan
     if not math.isfinite(r) or r <= 0:
-        raise ValueError(
+        raise TsvError(
             f"rate must be a finite number > 0 (media seconds per data second), got {rate!r}"
         )
     return r

@@ -1,94 +1,106 @@
-"""The TimeSeriesVideo widget: a time series and a video or audio, kept in step."""
+"""The TimeSeriesVideo widget: its traits, and the wiring between them.
+
+The jobs live in their own modules: the configuration pipeline (data -> series
+-> pyramids) in :mod:`~tsvideo_widget.pipeline`, single-value checks in
+:mod:`~tsvideo_widget.validation`, media sources in :mod:`~tsvideo_widget.media`,
+regions in :mod:`~tsvideo_widget.regions` and :mod:`~tsvideo_widget.labeling`,
+the labels file in :mod:`~tsvideo_widget.autosave`, and the browser's requests
+in :mod:`~tsvideo_widget.protocol`.
+
+Traits hold the state. Everything derived from them (the series and its
+pyramids, the media source, the autosave file's key) is computed from the
+traits where it is needed, never handed from a validator to an observer. Every
+validator raises a TraitError, so a refused value, from Python or from the
+browser, leaves the widget as it was; a rule that spans traits (regions against
+data, labels, channels and time unit) is checked whichever of them changes.
+"""
 
 from __future__ import annotations
 
-import math
 import os
 import pathlib
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import anywidget
 import traitlets as t
 
 from . import data as data_mod
-from . import labelfiles
 from . import media as media_mod
 from . import regions as reg
-from .decimate import Pyramid, decimate
+from . import traits as tt
+from . import validation as check
+from .autosave import AutosaveFile
+from .decimate import decimate
+from .errors import RegionError, TsvError, TsvTypeError
 from .labeling import RegionMethods
-from .timemap import TimeMap, check_rate
-from .transport import pack, wire_dtype
+from .mapping import MappingMethods
+from .memo import Memo
+from .pipeline import OVERVIEW_BUCKETS, Config, Pipeline, Prepared
+from .protocol import Protocol
+from .transport import pack
+from .wire import MAX_DETAIL_BUCKETS, REJECTED_MESSAGE
 
 STATIC = pathlib.Path(__file__).parent / "static"
 
-OVERVIEW_BUCKETS = 1000
-"""Buckets in the overview strip: two points each, so at most 2000 points per channel."""
-
-MAX_DETAIL_BUCKETS = 8192
-"""Upper bound on buckets a detail request may ask for (a wide, high-DPI screen)."""
-
 SYNC_MODES = ("ts-to-media", "both", "off")
+"""Values of ``sync``."""
 
 _CONFIG = ("data", "time", "channels", "time_unit", "sort")
+
+__all__ = ["MAX_DETAIL_BUCKETS", "OVERVIEW_BUCKETS", "SYNC_MODES", "TimeSeriesVideo"]
 
 
 def _selection_to_json(value: Any, widget: TimeSeriesVideo) -> list[float] | None:
     if value is None:
         return None
-    s = widget._series
+    s = widget.series
     return [s.to_rel(value[0]), s.to_rel(value[1])]
 
 
 def _selection_from_json(value: Any, widget: TimeSeriesVideo) -> Any:
     if value is None:
         return None
-    s = widget._series
-    return (s.from_rel(float(value[0])), s.from_rel(float(value[1])))
+    if not isinstance(value, list) or len(value) != 2:
+        raise TsvTypeError(f"selection from the browser must be [start, end], got {value!r:.80}")
+    s = widget.series
+    a = check.finite(value[0], "selection start", "seconds")
+    b = check.finite(value[1], "selection end", "seconds")
+    return (s.from_rel(a), s.from_rel(b))
 
 
 def _regions_to_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
-    return reg.to_wire(value or [], widget._series)
+    return reg.to_wire(value or [], widget.series)
 
 
 def _regions_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
-    return reg.from_wire(value or [], widget._series)
+    try:
+        return reg.from_wire(value, widget.series, widget.regions)
+    except t.TraitError:
+        raise
+    except Exception as err:  # anything else would escape set_state's rollback
+        raise RegionError(f"regions from the browser: {type(err).__name__}: {err}") from err
 
 
-class ByIdentity(t.Any):
-    """A trait holding any object, that notifies whenever a different object is assigned.
-
-    traitlets compares the old and new values with ``==`` to decide whether to
-    notify; for a DataFrame that is an elementwise comparison of the whole
-    table (two seconds and a boolean copy of the table for 1e8 rows x 8). What
-    matters here is whether it is another object.
-    """
-
-    def set(self, obj: t.HasTraits, value: Any) -> None:
-        new_value = self._validate(obj, value)
-        assert self.name is not None
-        old_value = obj._trait_values.get(self.name, self.default_value)
-        obj._trait_values[self.name] = new_value
-        if old_value is not new_value:
-            obj._notify_trait(self.name, old_value, new_value)
-
-
-class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
+class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
     """Time series (overview + detail charts) next to a video or audio, kept in step.
 
     Args:
         data: a pandas DataFrame, a path or URL of a CSV (or Parquet, with pyarrow) file,
             or a dict of 1-D arrays.
-        media: an http(s) URL, an absolute URL path on the notebook server
-            (``/files/x.mp4``), a local video or audio file, or raw bytes. None shows no media.
+        media: an http(s) URL, a URL path on the notebook server (``/files/x.mp4``),
+            a local video or audio file, or raw bytes. None shows no media.
         time: name of the time column, or None to use the index. Default "time".
         channels: columns to plot; default every numeric column but time.
         time_unit: unit of a numeric time column: "s" (default), "ms", "us", "ns", "min", "h".
         sort: sort rows by time instead of rejecting unsorted time. Default False.
         media_kind: "video" or "audio" to override the kind guessed from the name.
         labels: label names (list) or name -> CSS colour (dict) for labeling.
+        autosave: a .csv or .json path kept equal to ``regions`` after every accepted
+            change; an existing file's regions are loaded.
         **kwargs: any other trait below (``sync``, ``offset``, ``rate``, ``window``,
-            ``selection``, ``height``); unknown names raise TypeError.
+            ``selection``, ``height``, ``regions``, ``hotkeys``); unknown names raise TypeError.
 
     The time mapping is proportional by default (the series' span maps onto the
     media's duration); set ``offset`` (and ``rate``) for an explicit alignment.
@@ -98,36 +110,35 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
     _css = STATIC / "widget.css"
 
     # -- configuration (Python side; validated on every assignment) ---------------------
-    data = ByIdentity(
+    data = tt.ByIdentity(
         help="The time series: DataFrame, CSV/Parquet path or URL, or dict of arrays."
     )
-    time = t.Unicode(None, allow_none=True, help="Time column name (str), or None for the index.")
-    channels = t.List(
+    time = tt.Unicode(None, allow_none=True, help="Time column name (str), or None for the index.")
+    channels = tt.List(
         t.Unicode(), default_value=None, allow_none=True, help="Channels to plot (list of str)."
     )
     time_unit = t.Enum(
         list(data_mod.TIME_UNITS), default_value="s", help="Unit of numeric time (str, 's')."
     )
     sort = t.Bool(False, help="Sort rows by time instead of raising on unsorted time.")
-    media = ByIdentity(
-        None, allow_none=True, help="Media source: URL, URL path, file path or bytes."
-    )
-    media_kind = t.Enum(
+    media = tt.Media(None, allow_none=True, help="Media source: URL, URL path, file path or bytes.")
+    media_kind = tt.Enum(
         ["video", "audio"], default_value=None, allow_none=True, help="Override the media kind."
     )
 
     # -- synced state --------------------------------------------------------------------
-    selection = t.Any(
+    selection = tt.AnyValue(
         None,
         allow_none=True,
         help=(
-            "(start, end) of the detail window in the time column's own terms: floats for numeric "
-            "time, pandas Timestamps for datetimes. Setting it moves the range and seeks the media."
+            "(start, end) of the detail window in the time column's own terms: numbers for "
+            "numeric time, pandas Timestamps for datetimes. Setting it moves the range and "
+            "seeks the media."
         ),
     ).tag(sync=True, to_json=_selection_to_json, from_json=_selection_from_json)
     media_time = t.Float(0.0, help="Current media time in seconds (float, 0.0).").tag(sync=True)
-    media_duration = t.Float(
-        None, allow_none=True, help="Media duration in seconds; None until the media loads."
+    media_duration = tt.Float(
+        None, allow_none=True, help="Media duration in seconds (> 0); None until the media loads."
     ).tag(sync=True)
     playing = t.Bool(False, help="Whether the media plays (bool, False).").tag(sync=True)
     sync = t.Enum(
@@ -135,7 +146,7 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
         default_value="ts-to-media",
         help="'ts-to-media' (range seeks media), 'both' (media also moves the range), 'off'.",
     ).tag(sync=True)
-    offset = t.Float(
+    offset = tt.Float(
         None,
         allow_none=True,
         help="Media seconds at the first sample; None (default) maps proportionally.",
@@ -144,7 +155,7 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
         sync=True
     )
     window = t.Float(5.0, help="Initial detail window width in media seconds (> 0).").tag(sync=True)
-    labels = t.Any(None, allow_none=True, help="Label names (list) or name -> colour (dict).")
+    labels = tt.AnyValue(None, allow_none=True, help="Label names (list) or name -> colour (dict).")
     hotkeys = t.Dict(
         t.Unicode(), default_value={}, help="Label name -> key that picks it; default 1-9 in order."
     )
@@ -152,12 +163,17 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
         t.Dict(),
         help=(
             "Labeled regions: dicts with id (str), start, end (the time column's own terms), "
-            "label (str), channel (None or a channel name), meta (dict). start == end is a "
-            "point event. Assigning redraws; browser edits update it."
+            "label (str), channel (None or a channel name), meta (dict of JSON values). "
+            "start == end is a point event. Assigning redraws and autosaves; browser edits "
+            "update it."
         ),
     ).tag(sync=True, to_json=_regions_to_json, from_json=_regions_from_json)
-    autosave = t.Unicode(
-        None, allow_none=True, help="CSV or JSON path written atomically on every region change."
+    autosave = tt.OptionalPath(
+        help=(
+            "A .csv or .json path (str or Path) kept equal to `regions` after every accepted "
+            "change, or None. Setting it loads an existing file (or refuses one that differs "
+            "from the regions in memory); it never overwrites one."
+        )
     )
     height = t.Int(220, help="Height of the detail chart in CSS pixels (int, 220).").tag(sync=True)
 
@@ -167,6 +183,9 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
     _overview: t.Dict[str, Any] = t.Dict().tag(sync=True)
     _media: t.Dict[str, Any] | t.Any = t.Dict(allow_none=True).tag(sync=True)
     _labels: t.List[dict[str, Any]] = t.List().tag(sync=True)
+    _store_key = t.Unicode(
+        "", help="Key of the browser's store of unsaved edits: autosave file + data ('' = none)."
+    ).tag(sync=True)
 
     def __init__(
         self,
@@ -189,21 +208,33 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
                 f"TimeSeriesVideo() got unexpected keyword argument(s) {unknown}; "
                 f"valid names are: {', '.join(public)}"
             )
-        series = data_mod.prepare(data, time, channels, time_unit, sort)
-        source = media_mod.resolve(media, media_kind)
+        self._pipeline = Pipeline()
+        self._resolve_media = Memo(media_mod.resolve, lambda m, k: (id(m), k), size=2)
+        self._protocol = Protocol(self)
+        self._autosave_file: AutosaveFile | None = None
+        # Everything is checked here first, so a refused construction opens no comm.
         self._initializing = True
-        self._install_series(series)
-        self._source = source
-        self._selection_auto = "selection" not in kwargs
-        self._pending: dict[str, Any] = {}
-        autosave_path = os.fspath(autosave) if autosave is not None else None
-        if autosave_path is not None and os.path.exists(autosave_path):
-            if "regions" in kwargs:
-                raise ValueError(
-                    f"both regions= and an existing autosave file {autosave_path!r} were given; "
-                    "the file holds the saved work: drop regions=, or pick another autosave path"
+        prepared = self._pipeline.build(Config.of(data, time, channels, time_unit, sort))
+        source = self._resolve_media(media, media_kind)
+        label_names = None if check.labels(labels) is None else list(labels)
+        path = type(self).autosave.validate(self, autosave)
+        regions = kwargs.pop("regions", None)
+        if path is not None:
+            opened = AutosaveFile.open(path, prepared.series)
+            if opened.regions is not None and regions is not None:
+                raise TsvError(
+                    f"both regions= and an existing autosave file {path!r} were given; the "
+                    "file holds the saved work: drop regions=, or pick another autosave path"
                 )
-            kwargs["regions"] = labelfiles.parse(autosave_path, series)
+            if opened.regions is not None:
+                regions = opened.regions
+            self._autosave_file = opened.file
+        regions = reg.normalize_all(
+            regions or [], prepared.series, label_names, prepared.series.channels
+        )
+        if self._autosave_file is not None:
+            self._autosave_file.save(regions, prepared.series)
+        self._selection_auto = "selection" not in kwargs
         super().__init__(
             data=data,
             time=time,
@@ -213,238 +244,118 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
             media=media,
             media_kind=media_kind,
             labels=labels,
-            autosave=autosave_path,
+            autosave=path,
+            regions=regions,
             _uid=uuid.uuid4().hex,
-            _meta=self._meta_json(),
-            _overview=self._overview_json(),
+            _meta=prepared.meta_json(),
+            _overview=prepared.overview_json(),
             _media=source.to_json() if source else None,
+            _store_key=self._autosave_file.store_key(prepared.fingerprint)
+            if self._autosave_file is not None
+            else "",
             **kwargs,
         )
+        self._initializing = False
         if self.selection is None:
             self._set_auto_selection()
-        self._initializing = False
-        # The labels are known now: check regions given at construction (or autosaved).
-        self.regions = reg.normalize_all(
-            self.regions, self._series, self._label_names(), self._series.channels
-        )
         self._labels_changed(t.Bunch(new=self.labels))
-        self._autosave()
-        self.on_msg(self._on_message)
+        self.on_msg(lambda _w, content, buffers: self._protocol.handle(content, buffers))
 
-    # -- series ---------------------------------------------------------------------------
-    def _install_series(self, series: data_mod.Series) -> None:
-        self._series = series
-        self._pyramids = [Pyramid(v) for v in series.values]
-        self._dtypes = [wire_dtype(v.dtype) for v in series.values]
+    # -- derived state: computed from the traits, never stored beside them -----------------
+    def _config(self, **proposed: Any) -> Config:
+        values = {name: getattr(self, name) for name in _CONFIG}
+        values.update(proposed)
+        return Config.of(**values)
 
-    def _meta_json(self) -> dict[str, Any]:
-        s = self._series
-        meta: dict[str, Any] = {
-            "n": s.n,
-            "span": s.span,
-            "kind": s.kind,
-            "unit": s.unit,
-            "time_name": s.time_name,
-            "channels": list(s.channels),
-            "tz": s.tz,
-        }
-        if s.kind == "datetime":
-            t0 = s.t0
-            meta["t0"] = t0.isoformat()
-            meta["t0_epoch"] = t0.value / 1e9
-            # Wall-clock time of the first sample in the data's own zone, split
-            # into whole seconds and a fraction so microseconds survive float64.
-            offset = t0.utcoffset()
-            wall_ns = int(t0.value) + (int(offset.total_seconds() * 1e9) if offset else 0)
-            meta["t0_wall_s"] = wall_ns // 1_000_000_000
-            meta["t0_frac"] = (wall_ns % 1_000_000_000) / 1e9
-        else:
-            meta["t0"] = float(s.t0)
-        return meta
+    @property
+    def prepared(self) -> Prepared:
+        """The series, pyramids and wire dtypes of the current configuration (read-only)."""
+        return self._pipeline.build(self._config())
 
-    def _overview_json(self) -> dict[str, Any]:
-        s = self._series
-        dec = decimate(s, self._pyramids, 0.0, s.span, OVERVIEW_BUCKETS)
-        header, buffers = pack(dec, self._dtypes)
-        return {**header, "x": buffers[0], "ys": buffers[1:]}
+    @property
+    def series(self) -> data_mod.Series:
+        """The validated series (relative times and channel arrays), read-only."""
+        return self.prepared.series
 
+    @property
+    def media_source(self) -> media_mod.MediaSource | None:
+        """The resolved media source of ``media`` and ``media_kind`` (None without media)."""
+        return self._resolve_media(self.media, self.media_kind)
+
+    def _store_key_now(self) -> str:
+        f = self._autosave_file
+        return "" if f is None else f.store_key(self.prepared.fingerprint)
+
+    def _label_names(self) -> list[str] | None:
+        return None if self.labels is None else list(self.labels)
+
+    # -- configuration ---------------------------------------------------------------------
     @t.validate(*_CONFIG)
     def _validate_config(self, proposal: t.Bunch) -> Any:
         if self._initializing:
             return proposal.value
-        args = {name: getattr(self, name) for name in _CONFIG}
-        args[proposal.trait.name] = proposal.value
-        self._pending["series"] = data_mod.prepare(
-            args["data"], args["time"], args["channels"], args["time_unit"], args["sort"]
-        )
+        name = proposal.trait.name
+        series = self._pipeline.build(self._config(**{name: proposal.value})).series
+        old = self.series
+        if self.regions and (series.kind, series.unit) != (old.kind, old.unit):
+            raise RegionError(
+                f"{name}: the time column would change from {old.kind} in {old.unit!r} to "
+                f"{series.kind} in {series.unit!r}, which changes what the {len(self.regions)} "
+                f"regions' times mean (first: {self.regions[0]['id']}). To keep them on the "
+                "same samples: regs = w.regions; w.clear_regions(); change "
+                f"{name}; w.regions = regs"
+            )
+        shown = f"a new {type(proposal.value).__name__}" if name == "data" else repr(proposal.value)
+        regions = self._check_regions(f"{name}={shown:.60}", series=series)
+        if self._autosave_file is not None:
+            # The file records the time column: a change that would need a write
+            # that cannot happen is refused here, before anything changes.
+            self._autosave_file.check_save(regions, series)
         return proposal.value
-
-    def _revert_on_error(self, change: t.Bunch, build: Any) -> Any:
-        """Run ``build()``; on failure put the trait back as it was and re-raise.
-
-        traitlets skips validators for None on ``allow_none`` traits, so a None
-        assignment is checked here, after the fact.
-        """
-        try:
-            return build()
-        except Exception:
-            with self.hold_trait_notifications():
-                self.set_trait(change.name, change.old)
-            self._pending.clear()
-            raise
 
     @t.observe(*_CONFIG)
     def _config_changed(self, change: t.Bunch) -> None:
         if self._initializing:
             return
-        series = self._pending.pop("series", None)
-        if series is None:
-            series = self._revert_on_error(
-                change,
-                lambda: data_mod.prepare(
-                    self.data, self.time, self.channels, self.time_unit, self.sort
-                ),
-            )
+        prepared = self.prepared
         old = self.selection
-        self._install_series(series)
-        self._meta = self._meta_json()
-        self._overview = self._overview_json()
+        self._meta = prepared.meta_json()
+        self._overview = prepared.overview_json()
+        self._store_key = self._store_key_now()
+        # Same regions, now in the new series' terms (a time zone, say), and saved.
+        self.regions = reg.normalize_all(
+            self.regions, prepared.series, self._label_names(), prepared.series.channels
+        )
         try:
             self.selection = old
-        except (ValueError, TypeError):
+        except t.TraitError:
             self._set_auto_selection()
 
-    # -- media ----------------------------------------------------------------------------
+    # -- media -----------------------------------------------------------------------------
     @t.validate("media", "media_kind")
     def _validate_media(self, proposal: t.Bunch) -> Any:
-        if self._initializing:
-            return proposal.value
-        media = proposal.value if proposal.trait.name == "media" else self.media
-        kind = proposal.value if proposal.trait.name == "media_kind" else self.media_kind
-        self._pending["source"] = media_mod.resolve(media, kind)
+        if not self._initializing:
+            values = {"media": self.media, "media_kind": self.media_kind}
+            values[proposal.trait.name] = proposal.value
+            self._resolve_media(values["media"], values["media_kind"])
         return proposal.value
 
     @t.observe("media", "media_kind")
     def _media_changed(self, change: t.Bunch) -> None:
         if self._initializing:
             return
-        if "source" in self._pending:
-            self._source = self._pending.pop("source")
-        else:
-            self._source = self._revert_on_error(
-                change, lambda: media_mod.resolve(self.media, self.media_kind)
-            )
+        source = self.media_source
         self.media_duration = None
-        self._media = self._source.to_json() if self._source else None
-
-    # -- selection and mapping -------------------------------------------------------------
-    @property
-    def timemap(self) -> TimeMap:
-        """The current data-to-media mapping (a :class:`~tsvideo_widget.timemap.TimeMap`)."""
-        return TimeMap(self._series.span, self.media_duration, self.offset, self.rate)
-
-    def data_to_media(self, time: Any) -> float:
-        """Media seconds shown at ``time`` (in the time column's own terms)."""
-        return self.timemap.to_media(self._series.to_rel(time))
-
-    def media_to_data(self, seconds: float) -> Any:
-        """Data time (in the time column's own terms) shown at media second ``seconds``."""
-        return self._series.from_rel(self.timemap.to_data(float(seconds)))
-
-    def _set_auto_selection(self) -> None:
-        s = self._series
-        width = self.timemap.data_width(self.window)
-        if not math.isfinite(width) or width <= 0:
-            width = s.span
-        if s.span <= 0:
-            # One sample, or all at one time: the window is that instant.
-            self.selection = (s.from_rel(0.0), s.from_rel(0.0))
-            self._selection_auto = True
-            return
-        self.selection = (s.from_rel(0.0), s.from_rel(min(width, s.span)))
-        self._selection_auto = True
-
-    @t.validate("selection")
-    def _validate_selection(self, proposal: t.Bunch) -> Any:
-        value = proposal.value
-        if value is None:
-            return None
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-            raise TypeError(f"selection must be a (start, end) pair, got {value!r}")
-        s = self._series
-        a, b = s.to_rel(value[0]), s.to_rel(value[1])
-        if not (math.isfinite(a) and math.isfinite(b)):
-            raise ValueError(f"selection {value!r} is not finite")
-        if b < a:
-            raise ValueError(f"selection end {value[1]!r} is before its start {value[0]!r}")
-        # Allow float noise from the browser's round trip, nothing more.
-        eps = max(1e-9, s.span * 1e-12)
-        if a < -eps or b > s.span + eps:
-            raise ValueError(
-                f"selection {value!r} is outside the data, which spans "
-                f"{s.from_rel(0.0)!r} to {s.from_rel(s.span)!r}"
-            )
-        a, b = min(max(a, 0.0), s.span), min(max(b, 0.0), s.span)
-        if not self._initializing:
-            self._selection_auto = False
-        return (s.from_rel(a), s.from_rel(b))
-
-    @t.validate("rate")
-    def _validate_rate(self, proposal: t.Bunch) -> float:
-        return check_rate(proposal.value)
-
-    @t.validate("window")
-    def _validate_window(self, proposal: t.Bunch) -> float:
-        w = float(proposal.value)
-        if not math.isfinite(w) or w <= 0:
-            raise ValueError(f"window must be a positive number of media seconds, got {w!r}")
-        return w
-
-    @t.validate("offset")
-    def _validate_offset(self, proposal: t.Bunch) -> float | None:
-        if proposal.value is not None and not math.isfinite(proposal.value):
-            raise ValueError(
-                f"offset must be a finite number of seconds or None, got {proposal.value!r}"
-            )
-        return proposal.value
-
-    @t.validate("height")
-    def _validate_height(self, proposal: t.Bunch) -> int:
-        if proposal.value < 60:
-            raise ValueError(f"height must be at least 60 CSS pixels, got {proposal.value}")
-        return int(proposal.value)
-
-    @t.observe("media_duration", "offset", "rate", "window")
-    def _mapping_changed(self, change: t.Bunch) -> None:
-        # Until the user (or the browser) picks a window, keep the initial one
-        # `window` media seconds wide under the current mapping.
-        if self._selection_auto and not self._initializing:
-            self._set_auto_selection()
+        self._media = source.to_json() if source else None
 
     # -- labels ----------------------------------------------------------------------------
     @t.validate("labels")
     def _validate_labels(self, proposal: t.Bunch) -> Any:
-        value = proposal.value
-        if value is None:
-            return None
-        if isinstance(value, dict):
-            items = list(value.items())
-        elif isinstance(value, (list, tuple)):
-            items = [(v, None) for v in value]
-        else:
-            raise TypeError(
-                "labels must be a list of names or a dict name -> colour, got "
-                f"{type(value).__name__}"
-            )
-        seen = set()
-        for name, colour in items:
-            if not isinstance(name, str) or not name:
-                raise ValueError(f"label names must be non-empty strings, got {name!r}")
-            if name in seen:
-                raise ValueError(f"label {name!r} is given twice")
-            if colour is not None and not isinstance(colour, str):
-                raise ValueError(f"colour of label {name!r} must be a CSS colour string")
-            seen.add(name)
+        value = check.labels(proposal.value)
+        if not self._initializing:
+            names = None if value is None else list(value)
+            self._check_regions(f"labels={value!r:.60}", labels=names)
+            check.hotkeys(self.hotkeys, names or [])
         return value
 
     @t.observe("labels", "hotkeys")
@@ -458,73 +369,30 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
 
     @t.validate("hotkeys")
     def _validate_hotkeys(self, proposal: t.Bunch) -> dict[str, str]:
-        value = dict(proposal.value)
-        names = self._label_names() or []
-        for name, key in value.items():
-            if name not in names:
-                raise ValueError(f"hotkey for {name!r}, which is not a label; labels are {names}")
-            if not isinstance(key, str) or len(key) != 1 or key in " .?":
-                raise ValueError(
-                    f"hotkey {key!r} for {name!r} must be one character, not space, '.' or '?'"
-                )
-        if len(set(value.values())) != len(value):
-            raise ValueError(f"two labels share a hotkey in {value}")
-        return value
+        return check.hotkeys(proposal.value, self._label_names() or [])
 
-    def _label_names(self) -> list[str] | None:
-        if self.labels is None:
-            return None
-        return list(self.labels)
+    # -- changes from the browser ---------------------------------------------------------------
+    def set_state(self, sync_data: Mapping[str, Any]) -> None:
+        """Apply a state change from the browser; a refused one is undone on both sides.
 
-    # -- regions -------------------------------------------------------------------------------
-    @t.validate("regions")
-    def _validate_regions(self, proposal: t.Bunch) -> list[dict[str, Any]]:
-        if self._initializing:
-            return list(proposal.value)
-        return reg.normalize_all(
-            proposal.value, self._series, self._label_names(), self._series.channels
-        )
-
-    @t.observe("regions")
-    def _regions_changed(self, change: t.Bunch) -> None:
-        if not self._initializing:
-            self._autosave()
-
-    def _autosave(self) -> None:
-        if self.autosave is not None:
-            labelfiles.export(self.autosave, self.regions, self._series, self.timemap)
-
-    # -- messages from the browser -------------------------------------------------------------
-    def _on_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
-        if not isinstance(content, dict) or "type" not in content:
-            return
-        kind, rid = content.get("type"), content.get("id")
+        ipywidgets rolls the traits back on a TraitError but leaves the browser
+        with the refused value; here the browser gets the kernel's values again,
+        the refusal is shown in the widget, and the autosave file is put back to
+        what memory holds.
+        """
         try:
-            if kind == "detail":
-                header, bufs = self.detail(
-                    float(content["lo"]), float(content["hi"]), int(content["buckets"])
-                )
-                self.send({"type": kind, "id": rid, "error": None, **header}, bufs)
-            elif kind == "media-chunk":
-                if self._source is None:
-                    raise media_mod.MediaError("this widget has no media")
-                offset, length = int(content["offset"]), int(content["length"])
-                chunk = self._source.read(offset, length)
-                self.send(
-                    {
-                        "type": kind,
-                        "id": rid,
-                        "error": None,
-                        "offset": offset,
-                        "length": len(chunk),
-                        "size": self._source.size,
-                    },
-                    [chunk],
-                )
-            else:
-                self.send({"type": kind, "id": rid, "error": f"unknown request type {kind!r}"})
-        except Exception as err:  # the browser must hear of every failure, or it waits
-            self.send({"type": kind, "id": rid, "error": f"{type(err).__name__}: {err}"})
+            super().set_state(sync_data)
+        except t.TraitError as err:
+            keys = [k for k in sync_data if k in self.keys]
+            if self._autosave_file is not None:
+                # A region change saved before another key was refused: put memory back on disk.
+                try:
+                    self._autosave_file.save(self.regions, self.series)
+                except t.TraitError as save_err:
+                    err = t.TraitError(f"{err}; also: {save_err}")
+            self.send_state(keys)
+            self.send({"type": REJECTED_MESSAGE, "error": str(err), "keys": keys})
+            self.log.warning("tsvideo-widget refused a change from the browser: %s", err)
 
     def detail(self, lo: float, hi: float, buckets: int) -> tuple[dict[str, Any], list[Any]]:
         """Decimated points between relative seconds ``lo`` and ``hi``.
@@ -537,18 +405,20 @@ class TimeSeriesVideo(RegionMethods, anywidget.AnyWidget):
         ``dtypes``) and the buffers: float32 time offsets from ``x0``, then one array per
         channel. Fewer than about ``4 * buckets`` points per channel.
         """
-        if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
-            raise ValueError(f"bad detail window {lo!r}..{hi!r}")
+        prepared = self.prepared
         buckets = max(1, min(int(buckets), MAX_DETAIL_BUCKETS))
-        dec = decimate(self._series, self._pyramids, lo, hi, buckets)
-        header, bufs = pack(dec, self._dtypes)
+        dec = decimate(prepared.series, prepared.pyramids, lo, hi, buckets)
+        header, bufs = pack(dec, prepared.dtypes)
         header.update(lo=lo, hi=hi)
         return header, bufs
 
-    @property
-    def series(self) -> data_mod.Series:
-        """The validated series (relative times and channel arrays), read-only."""
-        return self._series
-
-
-__all__ = ["TimeSeriesVideo"]
+    def __repr__(self) -> str:
+        s = self.series
+        media = self.media_source
+        return (
+            f"TimeSeriesVideo({s.n:,} samples x {len(s.channels)} channels "
+            f"{list(s.channels)[:4]}{'...' if len(s.channels) > 4 else ''}, span "
+            f"{s.from_rel(0.0)!r}..{s.from_rel(s.span)!r}, media "
+            f"{media.name if media else None!r}, {len(self.regions)} regions"
+            f"{', autosave ' + repr(self.autosave) if self.autosave else ''})"
+        )

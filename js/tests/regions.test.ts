@@ -91,6 +91,24 @@ describe("operations, undo and redo", () => {
       { before: R("a", 1, 2), after: null },
     ]);
   });
+  it("takes back refused steps: an edit leaves, an undo or redo returns to its stack", () => {
+    const h = new History();
+    const a = [{ before: null, after: R("a", 1, 2) }];
+    const b = [{ before: null, after: R("b", 3, 4) }];
+    h.push(a);
+    h.push(b);
+    h.revert("do", b);
+    expect(h.undo()).toEqual(invertOp(a));
+    h.redo();
+    const inv = h.undo()!;
+    h.revert("undo", inv);
+    expect(h.canRedo).toBe(false);
+    expect(h.undo()).toEqual(invertOp(a));
+    const redone = h.redo()!;
+    h.revert("redo", redone);
+    expect(h.canUndo).toBe(false);
+    expect(h.redo()).toBe(a);
+  });
   it("bounds the history", () => {
     const h = new History(3);
     for (let i = 0; i < 10; i++) h.push([{ before: null, after: R(String(i), i, i + 1) }]);

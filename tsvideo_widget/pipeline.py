@@ -1,0 +1,155 @@
+"""The configuration pipeline: (data, time, channels, time_unit, sort) -> what is drawn.
+
+:func:`build` turns the widget's configuration traits into a :class:`Prepared`:
+the validated series, one min/max pyramid per channel, the wire dtypes, the
+``_meta`` and ``_overview`` the browser draws, and a fingerprint of the data.
+It is a pure function of the configuration; results are memoised by the
+identity of the data object and the other values, so a validator that checks a
+proposed configuration and the observer that installs it compute it once,
+without handing anything to each other: on a miss the observer simply builds
+it again from the traits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import data as data_mod
+from .decimate import Pyramid, decimate
+from .memo import Memo
+from .transport import pack, wire_dtype
+
+OVERVIEW_BUCKETS = 1000
+"""Columns in the overview strip (int): at most about 4000 points per channel."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The configuration traits that decide the series.
+
+    Attributes:
+        data: the data object as given (DataFrame, path, dict of arrays).
+        time: the time column's name, or None for the index.
+        channels: channel names, or None for every numeric column.
+        time_unit: unit of numeric time ("s", "ms", ...).
+        sort: sort rows by time instead of refusing unsorted time.
+    """
+
+    data: Any
+    time: str | None
+    channels: tuple[str, ...] | None
+    time_unit: str
+    sort: bool
+
+    @staticmethod
+    def of(
+        data: Any, time: str | None, channels: Sequence[str] | None, time_unit: str, sort: bool
+    ) -> Config:
+        """A Config from trait values (the channel list becomes a tuple)."""
+        return Config(data, time, None if channels is None else tuple(channels), time_unit, sort)
+
+    def key(self) -> tuple[Any, ...]:
+        """What identifies the configuration: the data by identity, the rest by value."""
+        return (id(self.data), self.time, self.channels, self.time_unit, self.sort)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything derived from a :class:`Config`; replaced whole when the config changes.
+
+    Attributes:
+        series: the validated series (:class:`~tsvideo_widget.data.Series`).
+        pyramids: one min/max pyramid per channel.
+        dtypes: the dtype each channel travels as.
+        fingerprint: a short hex digest of the data's times and shape (str), stable
+            across kernels, that names this data in the browser's store of unsaved edits.
+    """
+
+    series: data_mod.Series
+    pyramids: list[Pyramid] = field(repr=False)
+    dtypes: list[np.dtype] = field(repr=False)
+    fingerprint: str
+
+    def meta_json(self) -> dict[str, Any]:
+        """The ``_meta`` trait: size, span, time kind and unit, channels, origin."""
+        s = self.series
+        meta: dict[str, Any] = {
+            "n": s.n,
+            "span": s.span,
+            "kind": s.kind,
+            "unit": s.unit,
+            "time_name": s.time_name,
+            "channels": list(s.channels),
+            "tz": s.tz,
+        }
+        if s.kind == "datetime":
+            t0 = s.t0
+            meta["t0"] = t0.isoformat()
+            meta["t0_epoch"] = t0.value / 1e9
+            # Wall-clock time of the first sample in the data's own zone, split
+            # into whole seconds and a fraction so microseconds survive float64.
+            offset = t0.utcoffset()
+            wall_ns = int(t0.value) + (int(offset.total_seconds() * 1e9) if offset else 0)
+            meta["t0_wall_s"] = wall_ns // 1_000_000_000
+            meta["t0_frac"] = (wall_ns % 1_000_000_000) / 1e9
+        else:
+            meta["t0"] = float(s.t0)
+        return meta
+
+    def overview_json(self) -> dict[str, Any]:
+        """The ``_overview`` trait: the whole span in OVERVIEW_BUCKETS columns, as buffers."""
+        s = self.series
+        dec = decimate(s, self.pyramids, 0.0, s.span, OVERVIEW_BUCKETS)
+        header, buffers = pack(dec, self.dtypes)
+        return {**header, "x": buffers[0], "ys": buffers[1:]}
+
+
+def fingerprint(series: data_mod.Series) -> str:
+    """A digest of the series' shape and times (up to 4096 evenly spaced keys), hex str.
+
+    Cheap for any size, and the same for the same data in another kernel.
+    """
+    h = hashlib.sha256()
+    h.update(repr((series.n, series.kind, series.unit, series.tz, series.channels)).encode())
+    step = max(1, series.n // 4096)
+    keys = np.ascontiguousarray(series.key[::step])
+    h.update(keys.tobytes())
+    h.update(np.ascontiguousarray(series.key[-1:]).tobytes())
+    return h.hexdigest()[:32]
+
+
+def prepare(config: Config) -> Prepared:
+    """The prepared series for ``config``; raises DataError (a TraitError) for bad data."""
+    series = data_mod.prepare(
+        config.data,
+        config.time,
+        None if config.channels is None else list(config.channels),
+        config.time_unit,
+        config.sort,
+    )
+    return Prepared(
+        series=series,
+        pyramids=[Pyramid(v) for v in series.values],
+        dtypes=[wire_dtype(v.dtype) for v in series.values],
+        fingerprint=fingerprint(series),
+    )
+
+
+class Pipeline:
+    """Builds :class:`Prepared` from a :class:`Config`, remembering the current and a proposed one.
+
+    The memo holds the current configuration's result and the one a validator
+    last checked, so installing a checked configuration costs nothing more.
+    """
+
+    def __init__(self) -> None:
+        self._memo: Memo[Prepared] = Memo(prepare, lambda c: c.key(), size=2)
+
+    def build(self, config: Config) -> Prepared:
+        """The prepared series for ``config`` (see :func:`prepare`)."""
+        return self._memo(config)

@@ -1,0 +1,137 @@
+"""The custom-message protocol between the browser and the kernel.
+
+Every request is ``{type, id, ...payload}``; every reply carries the same
+``type`` and ``id`` and an ``error`` (None on success), so the browser hears of
+every failure instead of waiting for its timeout. Each type has one handler
+and a typed payload:
+
+* ``detail``: decimated columns of a window (binary buffers).
+* ``media-chunk``: bytes of a local media file or of media bytes.
+* ``edit``: region edits drawn in the browser, as operations with a per-client
+  sequence number. Only operations newer than the last one applied for that
+  client are applied (all of a message or none), so the browser may re-send
+  pending edits until it hears back (kernel busy, restarted, or gone).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import traitlets as t
+
+from . import regions as reg
+from .errors import MediaError, TsvError
+from .wire import EDIT_MESSAGE, MAX_DETAIL_BUCKETS
+
+if TYPE_CHECKING:
+    from .widget import TimeSeriesVideo
+
+
+class DetailRequest(TypedDict):
+    """``detail``: window ``lo``..``hi`` in relative seconds, about ``buckets`` columns."""
+
+    lo: float
+    hi: float
+    buckets: int
+
+
+class ChunkRequest(TypedDict):
+    """``media-chunk``: ``length`` bytes from byte ``offset``."""
+
+    offset: int
+    length: int
+
+
+class EditOp(TypedDict):
+    """One region edit: put ``region`` (a wire region) by ``id``, or remove it (None)."""
+
+    seq: int
+    id: str
+    region: dict[str, Any] | None
+
+
+class EditRequest(TypedDict):
+    """``edit``: operations from one browser client, in order."""
+
+    client: str
+    ops: list[EditOp]
+
+
+class Protocol:
+    """Answers the browser's requests for one widget.
+
+    Args:
+        widget: the widget whose series, media and regions the answers come from.
+    """
+
+    def __init__(self, widget: TimeSeriesVideo) -> None:
+        self.widget = widget
+        self._edit_seq: dict[str, int] = {}
+
+    def handle(self, content: Any, buffers: list[Any]) -> None:
+        """Route one message; every request gets exactly one reply."""
+        if not isinstance(content, dict) or "type" not in content:
+            return
+        kind, rid = content.get("type"), content.get("id")
+        try:
+            if kind == "detail":
+                header, bufs = self.detail(content)  # type: ignore[arg-type]
+                self.widget.send({"type": kind, "id": rid, "error": None, **header}, bufs)
+            elif kind == "media-chunk":
+                reply, chunk = self.media_chunk(content)  # type: ignore[arg-type]
+                self.widget.send({"type": kind, "id": rid, "error": None, **reply}, [chunk])
+            elif kind == EDIT_MESSAGE:
+                self.widget.send(self.edit(content, rid))  # type: ignore[arg-type]
+            else:
+                self.widget.send({"type": kind, "id": rid, "error": f"unknown request {kind!r}"})
+        except Exception as err:  # the browser must hear of every failure, or it waits
+            self.widget.send({"type": kind, "id": rid, "error": f"{type(err).__name__}: {err}"})
+
+    def detail(self, req: DetailRequest) -> tuple[dict[str, Any], list[Any]]:
+        """Decimated columns of a window: see :meth:`TimeSeriesVideo.detail`."""
+        lo, hi, n = float(req["lo"]), float(req["hi"]), int(req["buckets"])
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
+            raise TsvError(f"bad detail window {lo!r}..{hi!r}")
+        return self.widget.detail(lo, hi, max(1, min(n, MAX_DETAIL_BUCKETS)))
+
+    def media_chunk(self, req: ChunkRequest) -> tuple[dict[str, Any], bytes]:
+        """Bytes of the media for the kernel-chunk fallback, and the reply header."""
+        source = self.widget.media_source
+        if source is None:
+            raise MediaError("this widget has no media")
+        offset, length = int(req["offset"]), int(req["length"])
+        chunk = source.read(offset, length)
+        return {"offset": offset, "length": len(chunk), "size": source.size}, chunk
+
+    def edit(self, req: EditRequest, rid: Any) -> dict[str, Any]:
+        """Apply the operations newer than the client's last applied one; the reply.
+
+        A refused edit (an invalid region, a file that cannot be saved) is
+        answered with its error and the last sequence number applied, and the
+        browser's copy of ``regions`` is sent again, so the view returns to the
+        kernel's state.
+        """
+        client = req.get("client")
+        ops = req.get("ops")
+        last = self._edit_seq.get(client, 0) if isinstance(client, str) else 0
+        reply: dict[str, Any] = {"type": EDIT_MESSAGE, "id": rid, "error": None, "seq": last}
+        w = self.widget
+        try:
+            if not isinstance(client, str) or not client or not isinstance(ops, list):
+                raise TsvError("an edit needs a client id (str) and a list of operations")
+            for n, op in enumerate(ops):
+                # All of a message or none: one malformed operation refuses the message.
+                seq = op.get("seq") if isinstance(op, dict) else None
+                if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+                    raise TsvError(f"edit operation #{n} has no sequence number: {op!r:.80}")
+            fresh = [op for op in ops if op["seq"] > last]
+            if not fresh:
+                return reply
+            w.regions = reg.apply_ops(w.regions, fresh, w.series)
+        except t.TraitError as err:
+            w.send_state("regions")
+            return {**reply, "error": str(err)}
+        top = max(int(op["seq"]) for op in fresh)
+        self._edit_seq[client] = top
+        return {**reply, "seq": top}

@@ -1,0 +1,284 @@
+"""The validated time series: :class:`Series`, and the time units it knows.
+
+A :class:`Series` is what :func:`tsvideo_widget.data.prepare` returns and what
+decimation, regions, labels and the widget read: the time column as the caller
+stored it (float64 or int64 numbers, or int64 datetime ticks), one array per
+channel, and the conversions between a time in the column's own terms, seconds
+since the first sample, and row indices. It lives apart from the loading and
+checking code so the modules that only read a series need not import readers.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, TsvTypeError
+
+__all__ = ["TIME_UNITS", "Series", "TimeKind"]
+
+TIME_UNITS: dict[str, float] = {
+    "ns": 1e-9,
+    "us": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "min": 60.0,
+    "h": 3600.0,
+}
+"""Seconds per unit for numeric time columns: the accepted ``time_unit`` names."""
+
+TimeKind = Literal["numeric", "datetime"]
+"""What a time column holds: "numeric" (numbers in a unit) or "datetime" (timestamps)."""
+
+# The int64 bounds, as Python ints: integer time is compared with them exactly.
+_INT64_MAX = int(np.iinfo(np.int64).max)
+_INT64_MIN = int(np.iinfo(np.int64).min)
+
+
+@dataclass(frozen=True)
+class Series:
+    """A validated time series ready for decimation.
+
+    Time is kept as the caller stored it, without a copy where possible (a
+    float64 or int64 column, or datetime64): ``key`` holds float64 numbers in
+    ``unit``, int64 numbers in ``unit`` for an integer time column (exactly:
+    epoch nanoseconds 1 ns apart stay 1 ns apart), or int64 ticks since the
+    epoch (UTC) for datetimes, in the column's own resolution. Seconds per
+    unit of ``key``: ``key_scale``. Seconds since the first sample are
+    computed for the few samples that are drawn (:meth:`rel_at`), never for
+    the whole column.
+
+    Attributes:
+        key: the time column, sorted, no NaN: float64 or int64 numbers in ``unit``
+            (numeric), or int64 ticks (datetime).
+        channels: channel (column) names, in display order.
+        values: one 1-D array per channel, same length as ``key``; NaN marks a gap.
+        kind: "numeric" for numbers in ``unit``, "datetime" for timestamps.
+        unit: the time column's unit for numeric time ("s", "ms", ...); "s" for datetimes.
+        t0: first time in the column's own terms: a float, a Python int (integer
+            numeric time, see :attr:`integer`), or a pandas Timestamp.
+        tz: time zone name of datetime data, or None (naive or numeric).
+        time_name: the time column's name ("index" when the index was used).
+        index: the rows' index labels, in the order of ``key`` (after sort=True).
+    """
+
+    key: np.ndarray
+    channels: list[str]
+    values: list[np.ndarray]
+    kind: TimeKind
+    unit: str
+    t0: Any
+    tz: str | None
+    time_name: str
+    index: pd.Index
+    key_scale: float = 1.0
+    """Seconds per unit of ``key`` (float, default 1.0)."""
+
+    @property
+    def n(self) -> int:
+        """Number of samples (rows)."""
+        return int(self.key.shape[0])
+
+    @property
+    def integer(self) -> bool:
+        """True for numeric time held as integers (int64 ``key``, ``t0`` and :meth:`own` ints)."""
+        return self.kind == "numeric" and self.key.dtype.kind in "iu"
+
+    @property
+    def exact(self) -> bool:
+        """True when times are exact ticks (datetimes, integer time): compared without slack."""
+        return self.kind == "datetime" or self.integer
+
+    @property
+    def last(self) -> Any:
+        """The last sample's time in the column's own terms, exactly (int, float or Timestamp)."""
+        k = self.key[self.n - 1]
+        if self.kind == "numeric":
+            return int(k) if self.integer else float(k)
+        ns = int(k) * round(self.key_scale * 1e9)
+        ts = pd.Timestamp(ns, unit="ns", tz="UTC")
+        return ts.tz_convert(self.tz) if self.tz is not None else ts.tz_convert(None)
+
+    @property
+    def span(self) -> float:
+        """Seconds from the first to the last sample."""
+        return float(self.rel_at(self.n - 1)) if self.n else 0.0
+
+    @property
+    def unit_seconds(self) -> float:
+        """Seconds per unit of a numeric time column (1.0 for datetimes)."""
+        return TIME_UNITS[self.unit] if self.kind == "numeric" else 1.0
+
+    def own(self, t: Any) -> Any:
+        """``t`` as the column's own type, unrounded.
+
+        A float for float time; a Python int for integer time (an integral
+        float such as 1500.0 is taken exactly, a fraction is refused); a
+        Timestamp in the data's zone for datetimes.
+
+        Raises:
+            TsvTypeError: ``t`` is of the wrong kind (a datetime for numeric time,
+                a number for datetimes, a bool for integer time).
+            DataError: a fractional, NaN or infinite ``t`` for integer time.
+        """
+        if self.kind == "numeric":
+            if isinstance(t, (pd.Timestamp, np.datetime64, str)) or hasattr(t, "tzinfo"):
+                raise TsvTypeError(
+                    f"time {t!r} is not a number, but the time column {self.time_name!r} "
+                    f"holds numbers in {self.unit!r}: pass a number"
+                )
+            if self.integer:
+                return self._own_int(t)
+            try:
+                return float(t)
+            except (TypeError, ValueError) as err:
+                raise TsvTypeError(
+                    f"time {t!r} is not a number, but the time column {self.time_name!r} "
+                    f"holds numbers in {self.unit!r}: pass a number"
+                ) from err
+        return _to_timestamp(t, self.tz, self.time_name)
+
+    def _own_int(self, t: Any) -> int:
+        need = (
+            f"the time column {self.time_name!r} holds integers in {self.unit!r}: "
+            f"pass a whole number of {self.unit}"
+        )
+        if isinstance(t, (bool, np.bool_)):
+            raise TsvTypeError(f"time {t!r} is a bool, but {need}")
+        if isinstance(t, numbers.Integral):
+            return int(t)
+        if isinstance(t, (float, np.floating)):
+            if np.isfinite(t) and t == np.floor(t):
+                return int(t)  # exact: an integral float converts without rounding
+            raise DataError(f"time {t!r} is not a whole number, but {need}")
+        raise TsvTypeError(f"time {t!r} of type {type(t).__name__} is not a number, but {need}")
+
+    def to_rel(self, t: Any) -> float:
+        """Convert a time in the column's own terms to seconds since t0 (float)."""
+        v = self.own(t)
+        if self.integer:
+            # The difference in exact integer arithmetic first, as rel_at does for samples.
+            return float(v - self.t0) * self.unit_seconds
+        if self.kind == "numeric":
+            return (v - float(self.t0)) * self.unit_seconds
+        return float((v - self.t0) / pd.Timedelta(seconds=1))
+
+    def from_rel(self, rel: float) -> Any:
+        """Convert seconds since t0 to the column's own terms (float, int or Timestamp).
+
+        Integer time gives the nearest whole unit: ``from_rel(to_rel(t)) == t``
+        for every ``t`` less than ``2**51`` units after t0 (26 days of
+        nanoseconds); further away, float64 seconds cannot tell neighbouring
+        units apart.
+        """
+        if self.integer:
+            r = float(rel)
+            if not math.isfinite(r):
+                raise DataError(
+                    f"relative time {rel!r} is not finite; the time column "
+                    f"{self.time_name!r} holds integers in {self.unit!r}"
+                )
+            return self.t0 + round(r / self.unit_seconds)
+        if self.kind == "numeric":
+            return float(self.t0) + float(rel) / self.unit_seconds
+        return self.t0 + pd.Timedelta(seconds=float(rel))
+
+    def rel_at(self, idx: Any) -> Any:
+        """Seconds since the first sample at row index (or index array, or slice) ``idx``."""
+        v = self.key[idx]
+        d = v - self.key[0]
+        if isinstance(d, np.ndarray):
+            return d.astype(np.float64) * self.key_scale
+        return float(d) * self.key_scale
+
+    def key_threshold(self, rel: Any) -> np.ndarray:
+        """Key values at relative seconds ``rel`` (scalar or array), in the key's own dtype.
+
+        A row is at or after ``rel`` exactly when ``key >= key_threshold(rel)``.
+        Integer ticks round up, so the comparison stays in int64: comparing an
+        int64 column with a float would make numpy convert the whole column.
+        """
+        d = np.asarray(rel, dtype=np.float64) / self.key_scale
+        if self.key.dtype.kind in "iu":
+            return self.key[0] + np.ceil(d - _tick_slack(d)).astype(self.key.dtype)
+        return (self.key[0] + d).astype(self.key.dtype)
+
+    def indices_at_rel(self, rel: Any) -> np.ndarray:
+        """First row at or after each relative time in ``rel`` (int64 array, binary search)."""
+        return np.searchsorted(self.key, self.key_threshold(rel), side="left").astype(np.int64)
+
+    def sample_index(self, rel: float, side: Literal["left", "right"] = "left") -> int:
+        """Row index where relative time ``rel`` would be inserted (binary search).
+
+        ``left``: the first row at or after ``rel``; ``right``: the first row after it.
+        """
+        if side == "left":
+            return int(self.indices_at_rel(rel))
+        d = float(rel) / self.key_scale
+        if self.key.dtype.kind in "iu":
+            thr = self.key[0] + np.asarray(math.floor(d + _tick_slack(d)), dtype=self.key.dtype)
+        else:
+            # key[0] + (key[i] - key[0]) can round an ulp below key[i]: allow a few
+            # ulps so the last sample's own time still includes the last sample.
+            base = float(self.key[0]) + d
+            slack = (abs(float(self.key[0])) + abs(d)) * 1e-15
+            thr = np.asarray(base + slack, dtype=self.key.dtype)
+        return int(np.searchsorted(self.key, thr, side="right"))
+
+    def index_of(self, t: Any, side: Literal["left", "right"] = "left") -> int:
+        """Row index where time ``t`` (the column's own terms) would be inserted, exactly."""
+        v = self.own(t)
+        if self.integer:
+            if v > _INT64_MAX:
+                return self.n
+            if v < _INT64_MIN:
+                return 0
+            return int(np.searchsorted(self.key, np.int64(v), side=side))
+        if self.kind == "numeric":
+            return int(np.searchsorted(self.key, v, side=side))
+        # Integer ticks: the first tick at or after t (left), the last at or before t (right).
+        ns, per = int(v.value), round(self.key_scale * 1e9)
+        k = -(-ns // per) if side == "left" else ns // per
+        return int(np.searchsorted(self.key, k, side=side))
+
+
+def _tick_slack(d: Any) -> Any:
+    """How far a tick count computed from float seconds may be off a whole tick.
+
+    Seconds since t0 are float64, so a time that was a whole number of ticks
+    comes back within a few ulps of it: treat that as the tick itself (so the
+    last sample's own time still finds the last sample), never as the next one.
+    The slack grows with the distance from t0: it stays under half a tick (so
+    lookups by relative seconds find integer samples exactly) up to about
+    ``2**48`` ticks, 3 days of nanoseconds; :meth:`Series.index_of` is exact
+    at any distance.
+    """
+    return 1e-6 + np.abs(d) * 1e-15
+
+
+def _to_timestamp(t: Any, tz: str | None, name: str) -> pd.Timestamp:
+    """``t`` as a Timestamp in zone ``tz`` (naive when None), or the reason it is not one."""
+    if isinstance(t, (int, float, np.number)) and not isinstance(t, bool):
+        raise TsvTypeError(
+            f"time {t!r} is a number, but the time column {name!r} holds datetimes: "
+            "pass a pandas Timestamp, a datetime or an ISO string"
+        )
+    try:
+        ts = pd.Timestamp(t)
+    except (ValueError, TypeError) as err:
+        raise DataError(
+            f"time {t!r} is not a datetime, and the time column {name!r} holds datetimes: "
+            "pass a pandas Timestamp, a datetime or an ISO string"
+        ) from err
+    if tz is None:
+        if ts.tzinfo is not None:
+            raise TsvTypeError(f"time {t!r} has a time zone, but the time column {name!r} is naive")
+        return ts
+    if ts.tzinfo is None:
+        return ts.tz_localize(tz)
+    return ts.tz_convert(tz)
