@@ -359,3 +359,45 @@ def test_dataframe_round_trip_keeps_meta_types_and_integer_time() -> None:
         "s": "True",
     }
     assert w2.labels_per_sample().iloc[3:6].tolist() == ["Run", "Run", None]
+
+
+def test_edits_on_another_thread_and_a_running_cell_never_interleave(tmp_path: Path) -> None:
+    # JupyterLab may deliver widget messages on a kernel subshell (a thread) while a cell
+    # runs: both change `regions` and the file; every change must be kept, none refused.
+    import threading
+
+    path = tmp_path / "l.json"
+    w = TimeSeriesVideo(frame(), labels=["Run"], autosave=path)
+    replies: list[dict[str, Any]] = []
+    w.send = lambda content, buffers=None: replies.append(content)  # type: ignore[method-assign]
+
+    def browser() -> None:
+        for k in range(60):
+            r = {"id": f"b{k}", "start": k * 0.1, "end": k * 0.1 + 0.05, "label": "Run"}
+            edit(w, "c", [{"seq": k + 1, "id": r["id"], "region": {**r, "channel": None}}], k)
+
+    thread = threading.Thread(target=browser)
+    thread.start()
+    for k in range(60):
+        w.add_region(k * 0.1, k * 0.1 + 0.02, "Run", k=k)
+    thread.join()
+    assert [r["error"] for r in replies if r.get("type") == "edit"] == [None] * 60
+    assert len(w.regions) == 120
+    reopened = TimeSeriesVideo(frame(), labels=["Run"], autosave=path)
+    assert reopened.regions == w.regions
+
+
+def test_a_late_message_adds_what_no_later_op_touched_and_never_undoes_a_later_edit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # JupyterLab may deliver one message on the main shell (behind a running cell) and the
+    # next on a subshell, so they can arrive out of order.
+    w = TimeSeriesVideo(frame(), labels=["Run"])
+    sent = Sent(w, monkeypatch)
+    x_new = {"id": "x", "start": 2.0, "end": 3.0, "label": "Run", "channel": None}
+    x_old = {**x_new, "start": 1.0}
+    y = {"id": "y", "start": 5.0, "end": 6.0, "label": "Run", "channel": None}
+    edit(w, "c", [{"seq": 3, "id": "x", "region": x_new}], 1)
+    edit(w, "c", [{"seq": 1, "id": "x", "region": x_old}, {"seq": 2, "id": "y", "region": y}], 2)
+    assert {r["id"]: r["start"] for r in w.regions} == {"x": 2.0, "y": 5.0}
+    assert sent.msgs[-1] == {"type": "edit", "id": 2, "error": None, "seq": 3}

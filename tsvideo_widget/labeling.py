@@ -8,9 +8,12 @@ the widget derives from its traits.
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
-from typing import Any, Protocol
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 import traitlets as t
@@ -43,11 +46,32 @@ class _Widget(Protocol):
     def _label_names(self) -> list[str] | None: ...
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def locked(method: F) -> F:
+    """Run ``method`` holding the widget's lock.
+
+    JupyterLab may deliver the browser's messages on a kernel subshell, a thread
+    of its own, while a cell runs: a read-modify-write of ``regions`` (and the
+    save that goes with it) must not interleave with another.
+    """
+
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run  # type: ignore[return-value]
+
+
 class RegionMethods(t.HasTraits):
     """Regions and autosave of :class:`~tsvideo_widget.TimeSeriesVideo`."""
 
     _autosave_file: AutosaveFile | None = None
+    _lock: threading.RLock
 
+    @locked
     def add_region(
         self: _Widget, start: Any, end: Any, label: str, channel: str | None = None, **meta: Any
     ) -> str:
@@ -65,6 +89,7 @@ class RegionMethods(t.HasTraits):
         self.regions = [*self.regions, r]
         return str(r["id"])
 
+    @locked
     def remove_region(self: _Widget, id: str) -> None:
         """Remove the region with this id; KeyError naming it if there is none."""
         kept = [r for r in self.regions if r["id"] != id]
@@ -72,6 +97,7 @@ class RegionMethods(t.HasTraits):
             raise KeyError(f"no region with id {id!r}")
         self.regions = kept
 
+    @locked
     def clear_regions(self: _Widget) -> None:
         """Remove every region."""
         self.regions = []
@@ -81,6 +107,7 @@ class RegionMethods(t.HasTraits):
         media_end (seconds, through the current mapping), then meta keys; sorted by start."""
         return reg.to_dataframe(self.regions, self.series, self.timemap)
 
+    @locked
     def from_dataframe(self: _Widget, df: pd.DataFrame, replace: bool = True) -> None:
         """Load regions from a table shaped like :meth:`to_dataframe` (extra columns -> meta).
 
@@ -106,6 +133,7 @@ class RegionMethods(t.HasTraits):
         """
         return labelfiles.export(path, self.regions, self.series, self.timemap)
 
+    @locked
     def load(self: _Widget, path: str | os.PathLike[str], replace: bool = True) -> None:
         """Load regions from a .csv or .json file written by :meth:`export` or autosave.
 
@@ -133,6 +161,7 @@ class RegionMethods(t.HasTraits):
             self.regions, self.series, from_name, to_name, time_format
         )
 
+    @locked
     def from_label_studio(
         self: _Widget, results: Any, time_format: str | None = None, replace: bool = True
     ) -> None:
@@ -172,9 +201,7 @@ class RegionMethods(t.HasTraits):
                 "left as is; pick another path, or change labels/channels first"
             ) from err
         # ... and, if this widget has regions, exactly them (types included: 1 != True here).
-        if self.regions and labelfiles.dumps(held, s, "json") != labelfiles.dumps(
-            self.regions, s, "json"
-        ):
+        if self.regions and not reg.same(held, self.regions):
             raise TsvError(
                 f"autosave={path!r}: that file already holds {len(held)} regions that "
                 f"differ from the {len(self.regions)} in this widget, and it is never "

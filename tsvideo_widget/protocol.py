@@ -68,6 +68,7 @@ class Protocol:
     def __init__(self, widget: TimeSeriesVideo) -> None:
         self.widget = widget
         self._edit_seq: dict[str, int] = {}
+        self._region_seq: dict[str, dict[str, int]] = {}
 
     def handle(self, content: Any, buffers: list[Any]) -> None:
         """Route one message; every request gets exactly one reply."""
@@ -112,11 +113,14 @@ class Protocol:
         browser's copy of ``regions`` is sent again, so the view returns to the
         kernel's state.
         """
-        client = req.get("client")
-        ops = req.get("ops")
-        last = self._edit_seq.get(client, 0) if isinstance(client, str) else 0
-        reply: dict[str, Any] = {"type": EDIT_MESSAGE, "id": rid, "error": None, "seq": last}
         w = self.widget
+        with w._lock:  # edits and a running cell's changes never interleave
+            return self._apply_edit(w, req.get("client"), req.get("ops"), rid)
+
+    def _apply_edit(self, w: TimeSeriesVideo, client: Any, ops: Any, rid: Any) -> dict[str, Any]:
+        last = self._edit_seq.get(client, 0) if isinstance(client, str) else 0
+        done = self._region_seq.setdefault(client, {}) if isinstance(client, str) else {}
+        reply: dict[str, Any] = {"type": EDIT_MESSAGE, "id": rid, "error": None, "seq": last}
         try:
             if not isinstance(client, str) or not client or not isinstance(ops, list):
                 raise TsvError("an edit needs a client id (str) and a list of operations")
@@ -125,13 +129,20 @@ class Protocol:
                 seq = op.get("seq") if isinstance(op, dict) else None
                 if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
                     raise TsvError(f"edit operation #{n} has no sequence number: {op!r:.80}")
-            fresh = [op for op in ops if op["seq"] > last]
-            if not fresh:
-                return reply
-            w.regions = reg.apply_ops(w.regions, fresh, w.series)
+                if not isinstance(op.get("id"), str):
+                    raise TsvError(f"edit operation #{n} has no region id: {op!r:.80}")
+            # An op is stale when its region already got this op or a later one from this
+            # client: a message that arrives late (JupyterLab may deliver one on the main
+            # shell, behind a running cell, and the next on a subshell) still adds what
+            # no later op touched, and never undoes a later edit.
+            fresh = [op for op in ops if op["seq"] > done.get(op["id"], 0)]
+            if fresh:
+                w.regions = reg.apply_ops(w.regions, fresh, w.series)
         except t.TraitError as err:
             w.send_state("regions")
             return {**reply, "error": str(err)}
-        top = max(int(op["seq"]) for op in fresh)
+        for op in fresh:
+            done[op["id"]] = max(done.get(op["id"], 0), op["seq"])
+        top = max([last, *(op["seq"] for op in ops)])
         self._edit_seq[client] = top
         return {**reply, "seq": top}

@@ -396,3 +396,19 @@ def labels_per_sample(
     for _a, _i, r in sorted(chosen, key=lambda c: (c[0], c[1])):
         out[series.index_of(r["start"], "left") : series.index_of(r["end"], "right")] = r["label"]
     return pd.Series(out, index=index, name="label", dtype=object)
+
+
+def _canonical(v: Any) -> Any:
+    if isinstance(v, dict):
+        return ("dict", tuple(sorted((k, _canonical(x)) for k, x in v.items())))
+    if isinstance(v, list):
+        return ("list", tuple(_canonical(x) for x in v))
+    return (type(v).__name__, repr(v))
+
+
+def same(a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether two region lists are the same exactly: order, types and values (1 != True
+    != 1.0), whatever the order of each dict's keys (a CSV gives meta back in column order)."""
+    return len(a) == len(b) and all(
+        _canonical(dict(x)) == _canonical(dict(y)) for x, y in zip(a, b, strict=True)
+    )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import threading
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -34,7 +35,7 @@ from . import validation as check
 from .autosave import AutosaveFile
 from .decimate import decimate
 from .errors import RegionError, TsvError, TsvTypeError
-from .labeling import RegionMethods
+from .labeling import RegionMethods, locked
 from .mapping import MappingMethods
 from .memo import Memo
 from .pipeline import OVERVIEW_BUCKETS, Config, Pipeline, Prepared
@@ -208,6 +209,8 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
                 f"TimeSeriesVideo() got unexpected keyword argument(s) {unknown}; "
                 f"valid names are: {', '.join(public)}"
             )
+        # One lock for every change of the widget's traits and files (see labeling.locked).
+        self._lock = threading.RLock()
         self._pipeline = Pipeline()
         self._resolve_media = Memo(media_mod.resolve, lambda m, k: (id(m), k), size=2)
         self._protocol = Protocol(self)
@@ -371,7 +374,18 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
     def _validate_hotkeys(self, proposal: t.Bunch) -> dict[str, str]:
         return check.hotkeys(proposal.value, self._label_names() or [])
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Trait assignments (validation, autosave, notification) hold the lock, so a
+        # cell's assignment and a browser change on a kernel subshell never interleave.
+        lock = self.__dict__.get("_lock")
+        if lock is None or name.startswith("_") or not self.has_trait(name):
+            super().__setattr__(name, value)
+            return
+        with lock:
+            super().__setattr__(name, value)
+
     # -- changes from the browser ---------------------------------------------------------------
+    @locked
     def set_state(self, sync_data: Mapping[str, Any]) -> None:
         """Apply a state change from the browser; a refused one is undone on both sides.
 
