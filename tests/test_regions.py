@@ -60,7 +60,7 @@ def test_add_remove_clear() -> None:
 @pytest.mark.parametrize(
     ("start", "end", "label", "channel", "match"),
     [
-        (2.0, 1.0, "Run", None, "before start"),
+        (2.0, 1.0, "Run", None, "before its start"),
         (1.0, 2.0, "Fly", None, "not one of the widget's labels"),
         (-1.0, 2.0, "Run", None, "outside the data"),
         (1.0, 20.0, "Run", None, "outside the data"),

@@ -174,6 +174,7 @@ class WidgetMachine(RuleBasedStateMachine):
         self.pending_regions: list[dict[str, Any]] | None = None
         self.pending_unit = self.time_unit  # the unit the pending file's numbers are in
         self.last_seq = {"c1": 0, "c2": 0}
+        self.region_seq: dict[str, dict[str, int]] = {"c1": {}, "c2": {}}
         self.next_seq = {"c1": 0, "c2": 0}
         self.history: list[dict[str, Any]] = []
         self.widgets: list[TimeSeriesVideo] = []
@@ -643,7 +644,10 @@ class WidgetMachine(RuleBasedStateMachine):
         """Send an ``edit`` message and check the reply and the state against the oracle."""
         client = msg["client"]
         last = self.last_seq[client]
-        fresh = [op for op in msg["ops"] if op["seq"] > last]
+        done = self.region_seq[client]
+        # An op counts unless its region already got it, or a later op, from this client:
+        # a late or re-sent message adds what no later op touched, never undoes a later one.
+        fresh = [op for op in msg["ops"] if op["seq"] > done.get(op["id"], 0)]
         expected: list[dict[str, Any]] | None = [dict(r) for r in self.model]
         for op in fresh:
             expected = self.apply_op(expected, op)
@@ -664,15 +668,20 @@ class WidgetMachine(RuleBasedStateMachine):
         if ok is None:
             ok = reply["error"] is None
         event(f"edit: {'nothing new' if not fresh else 'accepted' if ok else 'refused'}")
+        top = max([last, *(op["seq"] for op in msg["ops"])])
         if not fresh:
-            assert reply == {"type": "edit", "id": msg["id"], "error": None, "seq": last}
-            assert self.snap() == before
+            assert reply == {"type": "edit", "id": msg["id"], "error": None, "seq": top}
+            assert {k: v for k, v in self.snap().items() if k != "edit_seq"} == {
+                k: v for k, v in before.items() if k != "edit_seq"
+            }
+            self.last_seq[client] = top
         elif ok:
-            top = max(op["seq"] for op in fresh)
             assert reply == {"type": "edit", "id": msg["id"], "error": None, "seq": top}, reply
             assert expected is not None
             self.model = expected
             self.last_seq[client] = top
+            for op in fresh:
+                done[op["id"]] = max(done.get(op["id"], 0), op["seq"])
         else:
             assert reply["error"] and reply["seq"] == last, reply
             assert self.snap() == before, "a refused edit changed the widget or the file"
@@ -711,7 +720,8 @@ class WidgetMachine(RuleBasedStateMachine):
         client = data.draw(st.sampled_from(["c1", "c2"]))
         ops: list[dict[str, Any]] = []
         if data.draw(st.booleans()):
-            # Operations already applied, re-sent ahead of new ones: skipped.
+            # Operations sent before, re-sent ahead of new ones: applied ones are skipped,
+            # refused ones are tried (and refused) again.
             ops += [
                 op
                 for m in self.history

@@ -401,3 +401,15 @@ def test_a_late_message_adds_what_no_later_op_touched_and_never_undoes_a_later_e
     edit(w, "c", [{"seq": 1, "id": "x", "region": x_old}, {"seq": 2, "id": "y", "region": y}], 2)
     assert {r["id"]: r["start"] for r in w.regions} == {"x": 2.0, "y": 5.0}
     assert sent.msgs[-1] == {"type": "edit", "id": 2, "error": None, "seq": 3}
+
+
+def test_a_zero_media_duration_from_the_browser_names_the_media(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = tmp_path / "clip.mp4"
+    p.write_bytes(b"\0\0\0\x18ftypmp42" + b"\0" * 64)
+    w = TimeSeriesVideo(frame(), media=p)
+    sent = Sent(w, monkeypatch)
+    from_browser(w, {"media_duration": 0})
+    assert w.media_duration is None
+    assert "clip.mp4" in sent.msgs[-1]["error"] and "ffmpeg" in sent.msgs[-1]["error"]

@@ -20,6 +20,7 @@ import pandas as pd
 from .data import Series
 from .errors import RegionError
 from .timemap import TimeMap
+from .validation import within_span
 
 COLUMNS = ["id", "label", "channel", "start", "end", "duration", "media_start", "media_end"]
 """Columns of :func:`to_dataframe`, in order; extra ``meta`` keys follow them."""
@@ -117,32 +118,7 @@ def normalize(
         raise RegionError(
             f"region {rid}: channel {channel!r} is not a plotted channel {list(channels)}"
         )
-    try:
-        a = series.to_rel(region["start"])
-        b = series.to_rel(region["end"])
-    except (TypeError, ValueError) as err:
-        raise RegionError(f"region {rid}: {err}") from err
-    if not (math.isfinite(a) and math.isfinite(b)):
-        raise RegionError(f"region {rid}: start and end must be finite")
-    if series.exact:
-        # Exact ticks: compared as they are, no slack (one nanosecond out is out).
-        start, end = series.own(region["start"]), series.own(region["end"])
-        before, outside = end < start, start < series.t0 or end > series.last
-    else:
-        # Float time: only float noise at the data's edges is clamped.
-        eps = max(1e-9, series.span * 1e-12)
-        before, outside = b < a, a < -eps or b > series.span + eps
-        start = series.from_rel(0.0) if a < 0 else series.own(region["start"])
-        end = series.from_rel(series.span) if b > series.span else series.own(region["end"])
-    if before:
-        raise RegionError(
-            f"region {rid}: end {region['end']!r} is before start {region['start']!r}"
-        )
-    if outside:
-        raise RegionError(
-            f"region {rid}: {region['start']!r}..{region['end']!r} is outside the data, which "
-            f"spans {series.t0!r} to {series.last!r}"
-        )
+    start, end = within_span(series, region["start"], region["end"], f"region {rid}", RegionError)
     meta = region.get("meta")
     meta = {} if meta is None else meta
     if not isinstance(meta, Mapping):
@@ -200,9 +176,7 @@ def rel_to_own(series: Series, rel: Any, what: str) -> Any:
         raise RegionError(f"{what} is {rel!r}, not a number of seconds") from err
     if not math.isfinite(r):
         raise RegionError(f"{what} is {rel!r}, not a finite number of seconds")
-    if series.kind == "datetime":
-        return series.t0 + pd.Timedelta(round(r * 1e9), unit="ns")
-    return series.from_rel(r)
+    return series.from_rel_snapped(r)
 
 
 def from_wire(

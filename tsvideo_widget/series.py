@@ -104,6 +104,21 @@ class Series:
         ts = pd.Timestamp(ns, unit="ns", tz="UTC")
         return ts.tz_convert(self.tz) if self.tz is not None else ts.tz_convert(None)
 
+    def from_rel_snapped(self, rel: float) -> Any:
+        """:meth:`from_rel` for a time the browser computed in float seconds.
+
+        Float noise past either end of the data snaps onto that end, so a range or
+        region dragged to the edge of a long recording (where float seconds cannot
+        hold every nanosecond) lands on the first or last sample, not a tick past it.
+        """
+        v = self.from_rel(rel)
+        noise = 1e-9 + abs(self.span) * 1e-12
+        if rel <= self.span + noise and v > self.last:
+            return self.last
+        if rel >= -noise and v < self.t0:
+            return self.t0
+        return v
+
     @property
     def span(self) -> float:
         """Seconds from the first to the last sample."""
@@ -186,7 +201,8 @@ class Series:
             return self.t0 + round(r / self.unit_seconds)
         if self.kind == "numeric":
             return float(self.t0) + float(rel) / self.unit_seconds
-        return self.t0 + pd.Timedelta(seconds=float(rel))
+        # The nearest nanosecond (Timedelta(seconds=x) truncates: 1 ns early, often).
+        return self.t0 + pd.Timedelta(round(float(rel) * 1e9), unit="ns")
 
     def rel_at(self, idx: Any) -> Any:
         """Seconds since the first sample at row index (or index array, or slice) ``idx``."""

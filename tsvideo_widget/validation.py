@@ -57,30 +57,50 @@ def height(value: Any) -> int:
     return int(value)
 
 
+def within_span(
+    series: Series, start: Any, end: Any, what: str, error: type[TsvError] = TsvError
+) -> tuple[Any, Any]:
+    """``start`` and ``end`` in the column's own terms, checked to lie in the data, in order.
+
+    The one span check of the package (regions and the selection use it).
+    Exact times (datetimes, integer time) are compared as they are: one tick
+    out is out. Float time allows float noise at the data's ends and clamps it.
+
+    Raises:
+        ``error`` (a TsvError): not a time of the column's kind, not finite, end
+        before start, or outside the data; the message starts with ``what``.
+    """
+    s = series
+    try:
+        a, b = s.to_rel(start), s.to_rel(end)
+    except (TypeError, ValueError) as err:
+        raise error(f"{what}: {err}") from err
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise error(f"{what}: start and end must be finite, got {start!r}..{end!r}")
+    if s.exact:
+        lo, hi = s.own(start), s.own(end)
+        before, outside = hi < lo, lo < s.t0 or hi > s.last
+    else:
+        eps = max(1e-9, s.span * 1e-12)
+        before, outside = b < a, a < -eps or b > s.span + eps
+        lo = s.from_rel(0.0) if a < 0 else s.own(start)
+        hi = s.from_rel(s.span) if b > s.span else s.own(end)
+    if before:
+        raise error(f"{what}: end {end!r} is before its start {start!r}")
+    if outside:
+        raise error(
+            f"{what}: {start!r}..{end!r} is outside the data, which spans {s.t0!r} to {s.last!r}"
+        )
+    return lo, hi
+
+
 def selection(value: Any, series: Series) -> Any:
     """A (start, end) window inside the data, in the column's own terms, or None."""
     if value is None:
         return None
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
         raise TsvTypeError(f"selection must be a (start, end) pair, got {value!r:.80}")
-    s = series
-    try:
-        a, b = s.to_rel(value[0]), s.to_rel(value[1])
-    except (TypeError, ValueError) as err:
-        raise TsvTypeError(f"selection {value!r:.80}: {err}") from err
-    if not (math.isfinite(a) and math.isfinite(b)):
-        raise TsvError(f"selection {value!r} is not finite")
-    if b < a:
-        raise TsvError(f"selection end {value[1]!r} is before its start {value[0]!r}")
-    # Allow float noise from the browser's round trip, nothing more.
-    eps = max(1e-9, s.span * 1e-12)
-    if a < -eps or b > s.span + eps:
-        raise TsvError(
-            f"selection {value!r} is outside the data, which spans "
-            f"{s.from_rel(0.0)!r} to {s.from_rel(s.span)!r}"
-        )
-    a, b = min(max(a, 0.0), s.span), min(max(b, 0.0), s.span)
-    return (s.from_rel(a), s.from_rel(b))
+    return within_span(series, value[0], value[1], "selection")
 
 
 def labels(value: Any) -> Any:

@@ -68,7 +68,7 @@ def _selection_from_json(value: Any, widget: TimeSeriesVideo) -> Any:
     s = widget.series
     a = check.finite(value[0], "selection start", "seconds")
     b = check.finite(value[1], "selection end", "seconds")
-    return (s.from_rel(a), s.from_rel(b))
+    return (s.from_rel_snapped(a), s.from_rel_snapped(b))
 
 
 def _regions_to_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
