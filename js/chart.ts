@@ -20,6 +20,11 @@ export interface ChartSpec {
   /** Detail chart: legend, cursor and y axis. Overview: a bare strip. */
   detail: boolean;
   theme: () => Theme;
+  /**
+   * Called once uPlot has applied a new size (it applies setSize in a
+   * microtask): overlays placed from the plot's width must be placed again then.
+   */
+  sized?: (u: uPlot) => void;
 }
 
 const TICK_SPACING_PX = 110;
@@ -84,6 +89,7 @@ export function makeChart(target: HTMLElement, spec: ChartSpec, data: Data): uPl
       : { show: false, drag: { x: false, y: false, setScale: false } },
     select: { show: false, left: 0, top: 0, width: 0, height: 0 },
     padding: [8, 8, 0, spec.detail ? 0 : 8],
+    hooks: spec.sized ? { setSize: [spec.sized] } : {},
   };
   return new uPlot(opts, data, target);
 }

@@ -239,8 +239,10 @@ export class Labeler {
   }
 
   private buildHelp(): void {
-    const dl = el("dl", "tsv-shortcut-list");
-    for (const [k, v] of SHORTCUTS) dl.append(el("dt", "", undefined, k), el("dd", "", undefined, v));
+    // Plain elements, not dl/dt/dd: hosts style those (JupyterLab's output area outranks a grid).
+    const dl = el("div", "tsv-shortcut-list", "shortcut-list");
+    dl.setAttribute("role", "list");
+    for (const [k, v] of SHORTCUTS) dl.append(el("span", "tsv-shortcut-key", "shortcut-key", k), el("span", "tsv-shortcut-does", "shortcut-does", v));
     this.help.append(el("strong", "", undefined, "Shortcuts (when the widget has focus)"), dl);
   }
 

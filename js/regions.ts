@@ -232,5 +232,7 @@ export function toggleLive(
 
 /** Regions that overlap [lo, hi] (those worth drawing). */
 export function visible(regions: Region[], lo: number, hi: number): Region[] {
-  return regions.filter((r) => r.end >= lo && r.start <= hi);
+  // A range that only touches an edge of the window has nothing to show (its label would
+  // spill over its neighbour); a point event on an edge is shown.
+  return regions.filter((r) => (r.start === r.end ? r.end >= lo && r.start <= hi : r.end > lo && r.start < hi));
 }

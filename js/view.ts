@@ -15,6 +15,7 @@ import type { Chunk } from "./detail";
 import type { MediaInfo } from "./media";
 import { Player } from "./player";
 import { Labeler } from "./labeling";
+import { MediaTimeSync } from "./mediatime";
 import { jumpTo, moveBy, resizeEdge, zoomAround, type Sel } from "./range";
 import type { ModelState } from "./state";
 import { onThemeChange, readTheme, type Theme } from "./theme";
@@ -33,8 +34,6 @@ const OVERVIEW_HEIGHT = 72;
 const SAVE_INTERVAL_MS = 100;
 /** Below this width (pixels) the range gets a wider body to grab and its handles move outside. */
 const NARROW_RANGE_PX = 20;
-/** Report media_time to the kernel at most this often (ms). */
-const MEDIA_TIME_INTERVAL_MS = 250;
 
 function div(part: string | null, cls: string, parent?: HTMLElement): HTMLDivElement {
   const d = document.createElement("div");
@@ -62,6 +61,8 @@ export class View {
   private detail: uPlot | null = null;
   private overview: uPlot | null = null;
   private detailChunk: Chunk | null = null;
+  /** The detail plot's width when the window was last drawn (pixels). */
+  private detailPx = 0;
   private player: Player | null = null;
   private sel: Sel = [0, 0];
   private dragging = false;
@@ -71,10 +72,9 @@ export class View {
   private lastSave = 0;
   private saveTimer: ReturnType<typeof setTimeout> | null = null;
   private recentSel: Sel[] = [];
-  private recentMediaTimes: number[] = [];
-  private lastMediaReport = 0;
   private followNextSeek = false;
   private readonly labeler: Labeler;
+  private readonly mediaTime: MediaTimeSync;
 
   constructor(
     private model: AnyModel,
@@ -98,6 +98,9 @@ export class View {
     this.theme = readTheme(this.root);
 
     this.sel = this.modelSelection() ?? [0, 0];
+    this.mediaTime = new MediaTimeSync(model, () => this.player, () => {
+      this.followNextSeek = this.syncMode() === "both";
+    });
     this.labeler = new Labeler({
       model,
       edits: st.edits,
@@ -173,8 +176,9 @@ export class View {
     const theme = () => this.theme;
     const empty: Data = [new Float64Array(0), ...meta.channels.map(() => new Float64Array(0))];
     const width = this.width();
-    this.detail = makeChart(this.detailBox, { meta, channels: meta.channels, width, height: this.model.get("height") as number, detail: true, theme }, empty);
-    this.overview = makeChart(this.overviewBox, { meta, channels: meta.channels, width, height: OVERVIEW_HEIGHT, detail: false, theme }, this.chunkData(this.st.overview));
+    const sized = this.onChartSized;
+    this.detail = makeChart(this.detailBox, { meta, channels: meta.channels, width, height: this.model.get("height") as number, detail: true, theme, sized }, empty);
+    this.overview = makeChart(this.overviewBox, { meta, channels: meta.channels, width, height: OVERVIEW_HEIGHT, detail: false, theme, sized }, this.chunkData(this.st.overview));
     this.overview.setScale("x", { min: 0, max: meta.span || 1 });
     this.overview.over.appendChild(this.rangeEl);
     this.overview.over.appendChild(this.overviewPlayhead);
@@ -195,6 +199,7 @@ export class View {
     if (!this.detail) return;
     const [lo, hi] = this.sel;
     const px = this.detail.over.clientWidth || this.width();
+    this.detailPx = this.detail.over.clientWidth;
     // Good enough for this width, else the finest chunk that covers the window
     // (a zoom beyond the prefetch), else the overview, until the kernel answers.
     const ov = this.st.overview;
@@ -397,28 +402,12 @@ export class View {
     else if (!want && !player.paused) player.pause();
   };
 
-  private onModelMediaTime = (): void => {
-    const t = this.model.get("media_time") as number;
-    const player = this.player;
-    if (!player || this.recentMediaTimes.some((r) => Math.abs(r - t) < 1e-6)) return;
-    if (Math.abs(player.currentTime - t) < 1e-4) return;
-    this.followNextSeek = this.syncMode() === "both";
-    player.seek(t);
-  };
-
   private onMediaTime(force = false): void {
     const player = this.player;
     if (!player) return;
     this.positionPlayheads();
     if (this.syncMode() === "both" && !player.paused) this.followMedia(false);
-    const now = performance.now();
-    if (!force && now - this.lastMediaReport < MEDIA_TIME_INTERVAL_MS) return;
-    this.lastMediaReport = now;
-    const t = player.currentTime;
-    if (Math.abs((this.model.get("media_time") as number) - t) < 1e-6) return;
-    this.recentMediaTimes = [...this.recentMediaTimes.slice(-7), t];
-    this.model.set("media_time", t);
-    this.model.save_changes();
+    this.mediaTime.report(force);
   }
 
   /**
@@ -504,7 +493,7 @@ export class View {
   private listen(): void {
     this.onModel("change:selection", this.onModelSelection);
     this.onModel("change:playing", this.onModelPlaying);
-    this.onModel("change:media_time", this.onModelMediaTime);
+    this.onModel("change:media_time", this.mediaTime.onModelMediaTime);
     this.onModel("change:_media", () => this.loadMedia());
     this.onModel("change:_meta", () => {
       this.buildCharts();
@@ -542,15 +531,26 @@ export class View {
     );
   }
 
+  /** Resize both charts; the overlays follow in onChartSized, once uPlot has applied the size. */
   private resize(): void {
     const width = this.width();
     this.detail?.setSize({ width, height: this.model.get("height") as number });
     this.overview?.setSize({ width, height: OVERVIEW_HEIGHT });
-    this.positionRange();
-    this.drawDetail();
-    this.positionPlayheads();
-    this.labeler.draw();
   }
+
+  /**
+   * uPlot applied a new size to chart `u` (a microtask after setSize, and when
+   * it is built): place everything drawn from the plot's width again.
+   */
+  private onChartSized = (u: uPlot): void => {
+    if (this.ac.signal.aborted || (u !== this.detail && u !== this.overview)) return;
+    this.positionRange();
+    this.positionPlayheads();
+    this.labeler?.draw();
+    // The detail's resolution depends on its width; setScale is not applied
+    // from inside uPlot's commit, so ask for the window afterwards.
+    if (u === this.detail && u.over.clientWidth !== this.detailPx) queueMicrotask(() => this.drawDetail());
+  };
 
   // -- actions the labeling UI asks for ----------------------------------------------------------
 

@@ -146,6 +146,10 @@ describe("overlap lanes and hit testing", () => {
   it("lists only regions in the window", () => {
     expect(visible([R("a", 0, 1), R("b", 5, 6), R("c", 9, 20)], 4, 10).map((r) => r.id)).toEqual(["b", "c"]);
   });
+  it("leaves out a range that only touches an edge, keeps a point event there", () => {
+    const regions = [R("left", 1, 4), R("right", 10, 12), R("ev", 4, 4), R("in", 4, 5)];
+    expect(visible(regions, 4, 10).map((r) => r.id)).toEqual(["ev", "in"]);
+  });
 });
 
 describe("label while watching", () => {

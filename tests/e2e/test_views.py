@@ -182,3 +182,50 @@ _FIRST_DRAW_JS = """
   obs.observe(el, { attributes: true });
 }
 """
+
+
+# Count "seeking" events per media element from now on, and start playing the first one.
+_PLAY_AND_COUNT_JS = """() => {
+  const media = Array.from(document.querySelectorAll('[data-part="media"]'));
+  window.__seeks = media.map(() => 0);
+  media.forEach((m, i) => m.addEventListener('seeking', () => { window.__seeks[i]++; }));
+  const start = {wall: performance.now(), times: media.map((m) => m.currentTime)};
+  media[0].play();
+  return start;
+}"""
+
+_PLAYBACK_JS = """() => {
+  const media = Array.from(document.querySelectorAll('[data-part="media"]'));
+  return {wall: performance.now(), times: media.map((m) => m.currentTime),
+          paused: media.map((m) => m.paused), seeks: window.__seeks};
+}"""
+
+
+def test_same_widget_shown_twice_plays_at_real_speed(lab: Any) -> None:
+    """Two views play from the one ``playing`` trait and never seek each other."""
+    _two_views(lab)
+    page = lab.page
+    ok, ready = h.wait_until(
+        lambda: page.evaluate(
+            "() => Array.from(document.querySelectorAll('[data-part=\"media\"]'))"
+            ".map((m) => m.readyState)"
+        ),
+        lambda rs: len(rs) == 2 and all(r >= 3 for r in rs),
+        timeout=15,
+    )
+    assert ok, f"the two media elements never became playable: readyState {ready}"
+    start = page.evaluate(_PLAY_AND_COUNT_JS)
+    time.sleep(4.0)
+    end = page.evaluate(_PLAYBACK_JS)
+    page.evaluate("() => document.querySelectorAll('[data-part=\"media\"]')[0].pause()")
+
+    wall = (end["wall"] - start["wall"]) / 1000
+    advanced = [b - a for a, b in zip(start["times"], end["times"], strict=True)]
+    assert end["paused"] == [False, False], f"both views should play: paused {end['paused']}"
+    assert all(a >= 0.8 * wall for a in advanced), (
+        f"in {wall:.2f} s of wall time the media advanced by {advanced} s "
+        f"(views seeking each other play slower); seeks {end['seeks']}"
+    )
+    t0, t1 = end["times"]
+    assert abs(t0 - t1) <= FRAME, f"the two views play {abs(t0 - t1):.3f} s apart: {end['times']}"
+    assert sum(end["seeks"]) <= 2, f"seeks while playing, per view: {end['seeks']}"
