@@ -30,11 +30,38 @@ export const ALLOWED_SCHEMES = ["http:", "https:", "blob:"];
 /** Bytes asked of the kernel per media chunk message (wire.json). */
 export const CHUNK_BYTES = MEDIA_CHUNK_BYTES;
 
-/** Resolve `url` against `base` and return it if its scheme is allowed, else null. */
-export function safeUrl(url: string, base: string): string | null {
+/** The prefix of a media URL path on the notebook server (the Python side's URL_PATH_PREFIX). */
+export const URL_PATH_PREFIX = "/files/";
+
+/**
+ * A media URL path on the notebook server (`/files/...`) resolved against the
+ * server's base URL (`{baseUrl}files/...`; on JupyterHub `/user/ann/files/...`).
+ * Anything else (http(s) URLs, blob: URLs, other paths) is returned unchanged,
+ * and so is a path that already starts with a non-root base URL (such as the
+ * result of {@link filesUrl}), so resolving twice changes nothing.
+ */
+export function serverPathUrl(url: string, baseUrl: string): string {
+  if (!url.startsWith(URL_PATH_PREFIX)) return url;
+  const base = baseUrl === "" ? "/" : baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
+  if (base === "/" || url.startsWith(base)) return url;
+  return base + url.slice(1);
+}
+
+/** The page's base URL from its page config, or "/" when there is none (or no document). */
+export function pageBaseUrl(): string {
+  if (typeof document === "undefined") return "/";
+  return readPageConfig(document)?.baseUrl ?? "/";
+}
+
+/**
+ * Resolve `url` against `base` and return it if its scheme is allowed, else
+ * null. A URL path on the notebook server (`/files/...`) is first resolved
+ * against the server's base URL `baseUrl` (by default the page config's).
+ */
+export function safeUrl(url: string, base: string, baseUrl: string = pageBaseUrl()): string | null {
   let u: URL;
   try {
-    u = new URL(url, base);
+    u = new URL(serverPathUrl(url, baseUrl), base);
   } catch {
     return null;
   }

@@ -110,14 +110,23 @@ class JupyterServer:
     (``home/server.log``). Use as a context manager, or call :meth:`start` and
     :meth:`stop`. The process is stopped by its own PID (its process group),
     never by name.
+
+    ``base_url`` (such as ``"/user/someone/"``, as on JupyterHub) serves
+    everything under that prefix (``--ServerApp.base_url``); :attr:`base_url`,
+    :meth:`api` and :meth:`lab_url` then include it. The default is the root.
     """
 
-    def __init__(self, root: Path, home: Path) -> None:
+    def __init__(self, root: Path, home: Path, base_url: str | None = None) -> None:
         self.root = Path(root)
         self.home = Path(home)
         self.port = free_port()
         self.token = secrets.token_hex(16)
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        # The server's URL prefix, "/" or "/a/b/" (slash on both ends).
+        inner = (base_url or "").strip("/")
+        self.prefix = f"/{inner}/" if inner else "/"
+        self.origin = f"http://127.0.0.1:{self.port}"
+        # No trailing slash: api() and lab_url() append paths starting with "/".
+        self.base_url = self.origin + self.prefix.rstrip("/")
         self.log_path = self.home / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self._log_file: Any = None
@@ -170,6 +179,8 @@ class JupyterServer:
             "--LabApp.expose_app_in_browser=True",
             "--ServerApp.terminals_enabled=False",
         ]
+        if self.prefix != "/":
+            cmd.append(f"--ServerApp.base_url={self.prefix}")
         self._log_file = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             cmd,
