@@ -142,7 +142,7 @@ class RegionMethods(t.HasTraits):
         another widget or program changed it, say).
         """
         text, stamp = labelfiles.read_file(os.fspath(path))
-        kind = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+        kind = labelfiles.file_kind(os.fspath(path))
         new = labelfiles.parse_text(text, kind, self.series, os.fspath(path))
         f = self._autosave_file
         adopted = f.adopt(text, stamp) if f is not None and f.same_file(os.fspath(path)) else None

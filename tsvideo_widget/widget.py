@@ -17,6 +17,7 @@ data, labels, channels and time unit) is checked whichever of them changes.
 
 from __future__ import annotations
 
+import math
 import os
 import pathlib
 import threading
@@ -253,9 +254,7 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
             _meta=prepared.meta_json(),
             _overview=prepared.overview_json(),
             _media=source.to_json() if source else None,
-            _store_key=self._autosave_file.store_key(prepared.fingerprint)
-            if self._autosave_file is not None
-            else "",
+            _store_key=self._store_key_for(prepared),
             **kwargs,
         )
         self._initializing = False
@@ -286,8 +285,11 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
         return self._resolve_media(self.media, self.media_kind)
 
     def _store_key_now(self) -> str:
+        return self._store_key_for(self.prepared)
+
+    def _store_key_for(self, prepared: Prepared) -> str:
         f = self._autosave_file
-        return "" if f is None else f.store_key(self.prepared.fingerprint)
+        return "" if f is None else f.store_key(prepared.fingerprint)
 
     def _label_names(self) -> list[str] | None:
         return None if self.labels is None else list(self.labels)
@@ -419,6 +421,8 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
         ``dtypes``) and the buffers: float32 time offsets from ``x0``, then one array per
         channel. Fewer than about ``4 * buckets`` points per channel.
         """
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
+            raise TsvError(f"bad detail window {lo!r}..{hi!r}")
         prepared = self.prepared
         buckets = max(1, min(int(buckets), MAX_DETAIL_BUCKETS))
         dec = decimate(prepared.series, prepared.pyramids, lo, hi, buckets)
