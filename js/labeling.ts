@@ -40,6 +40,8 @@ export interface LabelHost extends ErrorBox {
   edits: PendingEdits;
   root: HTMLElement;
   signal: AbortSignal;
+  /** False where regions are shown read-only (a static page): nothing is drawn, moved or deleted. */
+  editable: boolean;
   /** Container the label bar is inserted before. */
   barAnchor: HTMLElement;
   detailOver(): HTMLElement | null;
@@ -178,6 +180,7 @@ export class Labeler {
 
   /** Make an edit: the store shows it (its change event redraws), records it and delivers it. */
   private commit(op: Op): void {
+    if (!this.host.editable) return;
     this.host.edits.edit(op);
   }
 
@@ -187,7 +190,7 @@ export class Labeler {
     const labels = this.labels();
     this.bar.replaceChildren();
     this.buttons.clear();
-    this.bar.hidden = labels.length === 0;
+    this.bar.hidden = labels.length === 0 || !this.host.editable;
     if (labels.length && (this.active === null || !labels.some((l) => l.name === this.active))) this.active = labels[0].name;
     for (const l of labels) {
       const b = el("button", "tsv-label", "label");
@@ -350,7 +353,20 @@ export class Labeler {
   }
 
   private onPointerDown(e: PointerEvent, over: HTMLElement): void {
-    if (e.button !== 0 || this.labels().length === 0) return;
+    if (e.button !== 0) return;
+    if (!this.host.editable) {
+      // Read-only: a click selects a region and seeks the media to its start.
+      const hit = this.hitAt(e, over);
+      const r = hit ? this.regions().find((x) => x.id === hit.id) : undefined;
+      if (r) {
+        this.selected = r.id;
+        this.updateBar();
+        this.draw();
+        this.host.seekData(r.start);
+      }
+      return;
+    }
+    if (this.labels().length === 0) return;
     const t0 = this.timeAt(e.clientX, over);
     const x0 = e.clientX;
     const span = this.host.span();

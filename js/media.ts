@@ -23,6 +23,10 @@ export interface MediaInfo {
   cwd?: string;
   /** Absolute path of the notebook the kernel runs for, when jupyter_server set it. */
   session?: string;
+  /** A static export's path of the media relative to the page (set by `to_html`). */
+  href?: string;
+  /** MP4 audio codec when the file's header names one (such as "mp4a.40.2", AAC). */
+  audioCodec?: string;
 }
 
 export const ALLOWED_SCHEMES = ["http:", "https:", "blob:"];
@@ -47,94 +51,20 @@ export function serverPathUrl(url: string, baseUrl: string): string {
   return base + url.slice(1);
 }
 
-/** The page's base URL from its page config, or "/" when there is none (or no document). */
-export function pageBaseUrl(): string {
-  if (typeof document === "undefined") return "/";
-  return readPageConfig(document)?.baseUrl ?? "/";
-}
-
 /**
  * Resolve `url` against `base` and return it if its scheme is allowed, else
  * null. A URL path on the notebook server (`/files/...`) is first resolved
- * against the server's base URL `baseUrl` (by default the page config's).
+ * against the server's base URL `baseUrl` (the host's). `allowFile` admits
+ * file: URLs too: a static export opened from disk plays the media beside it.
  */
-export function safeUrl(url: string, base: string, baseUrl: string = pageBaseUrl()): string | null {
+export function safeUrl(url: string, base: string, baseUrl: string, allowFile = false): string | null {
   let u: URL;
   try {
     u = new URL(serverPathUrl(url, baseUrl), base);
   } catch {
     return null;
   }
-  return ALLOWED_SCHEMES.includes(u.protocol) ? u.href : null;
-}
-
-/** The part of JupyterLab's / Notebook 7's page config this code needs, if present. */
-export interface PageConfig {
-  baseUrl?: string;
-  serverRoot?: string;
-}
-
-export function readPageConfig(doc: Document): PageConfig | null {
-  const node = doc.getElementById("jupyter-config-data");
-  if (!node?.textContent) return null;
-  try {
-    const cfg = JSON.parse(node.textContent) as Record<string, unknown>;
-    return {
-      baseUrl: typeof cfg.baseUrl === "string" ? cfg.baseUrl : undefined,
-      serverRoot: typeof cfg.serverRoot === "string" ? cfg.serverRoot : undefined,
-    };
-  } catch {
-    return null;
-  }
-}
-
-function normalize(p: string): string {
-  const parts: string[] = [];
-  for (const seg of p.replace(/\\/g, "/").split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") parts.pop();
-    else parts.push(seg);
-  }
-  return "/" + parts.join("/");
-}
-
-/**
- * The /files/ URL of local file `path` when it lies under `serverRoot`, else
- * null. `home` expands a "~" in the root (Jupyter may abbreviate it).
- */
-export function filesUrl(path: string, serverRoot: string, home: string, baseUrl: string): string | null {
-  let root = serverRoot;
-  if (root === "~" || root.startsWith("~/")) root = home + root.slice(1);
-  const r = normalize(root);
-  const p = normalize(path);
-  const prefix = r === "/" ? "/" : r + "/";
-  if (!p.startsWith(prefix)) return null;
-  const rel = p.slice(prefix.length);
-  const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
-  return base + "files/" + rel.split("/").map(encodeURIComponent).join("/");
-}
-
-/**
- * The server's root directory from the notebook's absolute path (the kernel's
- * JPY_SESSION_NAME) and the page's URL path (`/notebooks/a/b.ipynb` in
- * Notebook 7, `/lab/tree/a/b.ipynb` in JupyterLab), or null when they do not
- * match. Notebook 7's page config does not give the root; this does.
- */
-export function serverRootFrom(session: string, pathname: string, baseUrl: string): string | null {
-  const base = baseUrl.endsWith("/") ? baseUrl : baseUrl + "/";
-  if (!pathname.startsWith(base)) return null;
-  const m = /^(?:notebooks|lab\/tree|lab\/workspaces\/[^/]+\/tree|doc\/tree|tree)\/(.+)$/.exec(pathname.slice(base.length));
-  if (!m) return null;
-  let rel: string;
-  try {
-    rel = m[1].split("/").map(decodeURIComponent).join("/");
-  } catch {
-    return null;
-  }
-  const abs = session.replace(/\\/g, "/");
-  if (!abs.endsWith("/" + rel)) return null;
-  const root = abs.slice(0, abs.length - rel.length - 1);
-  return root === "" ? "/" : root;
+  return ALLOWED_SCHEMES.includes(u.protocol) || (allowFile && u.protocol === "file:") ? u.href : null;
 }
 
 /** True when `url` answers a one-byte Range request (so the browser can seek it). */
@@ -163,6 +93,26 @@ export function describeMediaError(info: MediaInfo, code: number | undefined): s
     `Cannot play ${what}: ${reason}. Browsers play H.264/AAC MP4, WebM (VP8/VP9/AV1), ` +
     "MP3, WAV, OGG and FLAC. Re-encode with: ffmpeg -i INPUT -c:v libx264 -pix_fmt yuv420p " +
     "-c:a aac OUTPUT.mp4"
+  );
+}
+
+/** Readable names of audio codecs strings (the kernel's `audioCodec`). */
+const CODEC_NAMES: Record<string, string> = { "mp4a.40.2": "AAC", "mp4a.40.5": "HE-AAC", "mp4a.40.29": "HE-AAC v2", "mp4a.6b": "MP3", opus: "Opus", flac: "FLAC", "ac-3": "AC-3", "ec-3": "E-AC-3", alac: "ALAC" };
+
+/**
+ * A note when this browser can show the video of `info` but not play its
+ * sound (VS Code's webview plays H.264 but not AAC), else null. `canPlay` is
+ * the media element's `canPlayType`.
+ */
+export function audioWarning(info: MediaInfo, canPlay: (type: string) => string): string | null {
+  const codec = info.audioCodec;
+  if (info.kind !== "video" || !codec) return null;
+  const container = info.mime === "video/quicktime" || !info.mime ? "video/mp4" : info.mime;
+  if (canPlay(`${container}; codecs="${codec}"`) !== "") return null;
+  const name = CODEC_NAMES[codec] ?? codec;
+  return (
+    `This browser cannot play the ${name} sound of ${info.name}: the video plays without sound. ` +
+    "For sound here, re-encode the audio to Opus: ffmpeg -i INPUT -c:v copy -c:a libopus OUTPUT.mp4"
   );
 }
 

@@ -4,16 +4,8 @@
  * frames. The view decides what the events mean for the series.
  */
 
-import {
-  createMediaElement,
-  describeMediaError,
-  filesUrl,
-  probe,
-  readPageConfig,
-  safeUrl,
-  serverRootFrom,
-  type MediaInfo,
-} from "./media";
+import type { Host, MediaRoute } from "./hosts/host";
+import { audioWarning, createMediaElement, describeMediaError, probe, safeUrl, type MediaInfo } from "./media";
 import { Seeker } from "./seeker";
 import type { ModelState } from "./state";
 
@@ -28,6 +20,8 @@ export interface PlayerEvents {
   error(text: string): void;
   /** A passing note for the status line ("" clears it). */
   note(text: string): void;
+  /** A lasting note about the media that does not stop playback (sound it cannot play). */
+  warn(text: string): void;
 }
 
 export class Player {
@@ -40,8 +34,12 @@ export class Player {
   /** Seconds per video frame, measured from presented frames; 1/30 until known. */
   frameDuration = 1 / 30;
 
+  /** The route the media element's URL came from (null until one worked). */
+  route: MediaRoute | null = null;
+
   constructor(
     private info: MediaInfo,
+    private host: Host,
     private st: ModelState,
     private events: PlayerEvents,
     parentSignal: AbortSignal,
@@ -52,40 +50,63 @@ export class Player {
     this.bind(signal);
   }
 
-  /** Find the media's URL and start loading it. */
+  /** Find the media's URL (the host's routes, in order) and start loading it. */
   async start(): Promise<void> {
     const signal = this.ac.signal;
+    const info = this.info;
+    const routes = this.host.mediaRoutes(info);
     try {
-      const url = await this.resolveUrl(signal);
-      if (signal.aborted) return;
-      if (url === null) {
-        this.events.error(`Media URL of ${this.info.name} is not allowed: only http(s) URLs and files are played.`);
+      for (const route of routes) {
+        const url = await this.urlBy(route, signal);
+        if (signal.aborted) return;
+        if (url === null) continue;
+        this.route = route;
+        this.el.src = url;
         return;
       }
-      this.el.src = url;
+      this.events.error(this.unreachable(routes));
     } catch (err) {
-      if (!signal.aborted) this.events.error(`Could not load ${this.info.name}: ${String(err)}`);
+      if (!signal.aborted) this.events.error(`Could not load ${info.name}: ${String(err)}`);
     }
   }
 
-  private async resolveUrl(signal: AbortSignal): Promise<string | null> {
+  /** Why no route gave a URL (shown as text). */
+  private unreachable(routes: MediaRoute[]): string {
     const info = this.info;
-    if (info.source === "url") return safeUrl(info.url ?? "", document.baseURI);
-    if (info.source === "file" && info.path) {
-      const cfg = readPageConfig(document);
-      const root =
-        cfg?.serverRoot ??
-        (info.session && cfg?.baseUrl !== undefined ? serverRootFrom(info.session, location.pathname, cfg.baseUrl) : null);
-      if (root !== null && root !== undefined && cfg?.baseUrl !== undefined) {
-        const url = filesUrl(info.path, root, info.home ?? "", cfg.baseUrl);
-        if (url && (await probe(url, signal))) return safeUrl(url, document.baseURI);
-      }
+    if (info.source === "url") return `Media URL of ${info.name} is not allowed: only http(s) URLs and files are played.`;
+    if (!this.host.kernel) {
+      return info.source === "file"
+        ? `${info.name} is not beside this page: export with media_href= pointing at a URL or a path next to the HTML.`
+        : `${info.name} was held in Python and is not part of this page; export with media_href= to point at a copy.`;
     }
+    return `No way to load ${info.name} in this page (tried: ${routes.join(", ") || "nothing"}).`;
+  }
+
+  /** The URL route `route` gives for this media, or null when it cannot. */
+  private async urlBy(route: MediaRoute, signal: AbortSignal): Promise<string | null> {
+    const info = this.info;
+    const host = this.host;
+    switch (route) {
+      case "url":
+        return safeUrl(info.url ?? "", document.baseURI, host.baseUrl());
+      case "relative":
+        return info.href ? safeUrl(info.href, document.baseURI, "/", location.protocol === "file:") : null;
+      case "server": {
+        const url = host.serverUrl(info);
+        return url && (await probe(url, signal)) ? safeUrl(url, document.baseURI, host.baseUrl()) : null;
+      }
+      case "kernel":
+        return this.fromKernel();
+    }
+  }
+
+  private async fromKernel(): Promise<string | null> {
+    const info = this.info;
     this.events.note(`Loading ${info.name} through the kernel…`);
     const onProgress = (f: number) => this.events.note(`Loading ${info.name} through the kernel: ${Math.round(f * 100)}%`);
     this.st.progress.add(onProgress);
     try {
-      return safeUrl(await this.st.mediaBlobUrl(info), document.baseURI);
+      return safeUrl(await this.st.mediaBlobUrl(info), document.baseURI, "/");
     } finally {
       this.st.progress.delete(onProgress);
       this.events.note("");
@@ -96,9 +117,18 @@ export class Player {
     const el = this.el;
     const on = (type: string, fn: () => void) => el.addEventListener(type, fn, { signal });
     on("loadedmetadata", () => {
+      const warning = audioWarning(this.info, (type) => el.canPlayType(type));
+      if (warning) this.events.warn(warning);
       if (Number.isFinite(el.duration)) this.events.loaded(el.duration);
     });
-    on("error", () => this.events.error(describeMediaError(this.info, el.error?.code)));
+    on("error", () => {
+      const info = this.info;
+      this.events.error(
+        this.route === "relative"
+          ? `Cannot load ${info.name} from ${info.href ?? ""} beside this page: put the file there, or open the page where it can be reached.`
+          : describeMediaError(info, el.error?.code),
+      );
+    });
     on("play", () => {
       this.events.playing(true);
       this.startFrameLoop();

@@ -136,9 +136,10 @@ export class ModelState {
     this.detailRequests++;
     try {
       const { msg, buffers } = await this.channel.request("detail", { lo: req.lo, hi: req.hi, buckets: req.buckets });
+      // The reply's bounds (a static page answers with the embedded chunk it has).
       const chunk = decodeChunk(
-        req.lo,
-        req.hi,
+        typeof msg.lo === "number" ? msg.lo : req.lo,
+        typeof msg.hi === "number" ? msg.hi : req.hi,
         Number(msg.bucket),
         Number(msg.dt ?? 0),
         msg.dtypes as Dtype[],

@@ -18,7 +18,8 @@ import { Labeler } from "./labeling";
 import { MediaTimeSync } from "./mediatime";
 import { jumpTo, moveBy, resizeEdge, zoomAround, type Sel } from "./range";
 import type { ModelState } from "./state";
-import { onThemeChange, readTheme, type Theme } from "./theme";
+import type { Host } from "./hosts/host";
+import { readTheme, type Theme } from "./theme";
 import type { TimeMeta } from "./timefmt";
 import { toData, toMedia, type TimeMap } from "./timemap";
 
@@ -80,12 +81,12 @@ export class View {
     private model: AnyModel,
     private el: HTMLElement,
     private st: ModelState,
+    private host: Host,
   ) {
     this.root = div("root", "tsv-root", el);
     this.root.tabIndex = 0;
-    // JupyterLab handles shortcuts in the capture phase; this attribute makes
-    // it leave keys pressed inside the widget to the widget.
-    this.root.dataset.lmSuppressShortcuts = "true";
+    host.prepareRoot(this.root);
+    this.root.dataset.theme = host.isDark() ? "dark" : "light";
     this.mediaBox = div(null, "tsv-media", this.root);
     this.detailBox = div("detail", "tsv-detail", this.root);
     this.overviewBox = div("overview", "tsv-overview", this.root);
@@ -95,7 +96,7 @@ export class View {
     div("range-end", "tsv-handle tsv-handle-end", this.rangeEl);
     this.playhead = div("playhead", "tsv-playhead", undefined);
     this.overviewPlayhead = div("overview-playhead", "tsv-playhead tsv-overview-playhead", undefined);
-    this.theme = readTheme(this.root);
+    this.theme = readTheme(this.root, host);
 
     this.sel = this.modelSelection() ?? [0, 0];
     this.mediaTime = new MediaTimeSync(model, () => this.player, () => {
@@ -108,6 +109,7 @@ export class View {
       clearError: (text) => this.clearError(text),
       root: this.root,
       signal: this.ac.signal,
+      editable: host.editable,
       barAnchor: this.detailBox,
       detailOver: () => this.detail?.over ?? null,
       channels: () => this.meta().channels,
@@ -363,7 +365,7 @@ export class View {
     const info = this.model.get("_media") as MediaInfo | null;
     this.mediaBox.hidden = !info;
     if (!info) return;
-    const player = new Player(info, this.st, {
+    const player = new Player(info, this.host, this.st, {
       loaded: (duration) => {
         this.clearError();
         this.model.set("media_duration", duration);
@@ -380,6 +382,11 @@ export class View {
       playing: (p) => this.reportPlaying(p),
       error: (text) => this.showError(text),
       note: (text) => this.setStatusNote(text),
+      warn: (text) => {
+        const note = div("media-note", "tsv-media-note", this.mediaBox);
+        note.setAttribute("role", "note");
+        note.textContent = text;
+      },
     }, this.ac.signal);
     this.player = player;
     this.mediaBox.replaceChildren(player.el);
@@ -523,8 +530,9 @@ export class View {
     ro.observe(this.root);
     this.unsubscribe.push(() => ro.disconnect());
     this.unsubscribe.push(
-      onThemeChange(() => {
-        this.theme = readTheme(this.root);
+      this.host.onThemeChange(() => {
+        this.root.dataset.theme = this.host.isDark() ? "dark" : "light";
+        this.theme = readTheme(this.root, this.host);
         this.detail?.redraw(false, true);
         this.overview?.redraw(false, true);
       }),

@@ -7,7 +7,11 @@ import type { AnyModel, Initialize, Render } from "@anywidget/types";
 import "uplot/dist/uPlot.min.css";
 import "./styles.css";
 import type { BufferLike } from "./buffers";
+import { detectHost } from "./hosts";
+import type { Host } from "./hosts/host";
+import { MemoryPersistence } from "./persist";
 import { ModelState } from "./state";
+import { mountAll } from "./staticpage";
 import { View } from "./view";
 
 /*
@@ -17,18 +21,27 @@ import { View } from "./view";
  */
 const STATES = new Map<string, ModelState>();
 
-function stateOf(model: AnyModel): ModelState {
+function stateOf(model: AnyModel, host: Host): ModelState {
   const uid = model.get("_uid") as string;
   let st = STATES.get(uid);
   if (!st) {
-    st = new ModelState(model);
+    // No kernel (a static page): edits are never made, and nothing is kept in IndexedDB.
+    st = new ModelState(model, host.kernel ? undefined : new MemoryPersistence());
     STATES.set(uid, st);
   }
   return st;
 }
 
-const initialize: Initialize = ({ model }) => {
-  const st = stateOf(model);
+/** The page's host, found once (the page does not change under a widget). */
+let pageHost: Host | null = null;
+function hostOfPage(): Host {
+  pageHost ??= detectHost();
+  return pageHost;
+}
+
+/** Set up the per-model state of `model` in `host`; returns its cleanup. */
+export function initializeIn(model: AnyModel, host: Host): () => void {
+  const st = stateOf(model, host);
   const onMsg = (msg: Record<string, unknown>, buffers: BufferLike[]) => st.onMessage(msg, buffers);
   const onOverview = () => st.onOverview();
   const onStoreKey = () => st.edits.storeKeyChanged();
@@ -42,11 +55,21 @@ const initialize: Initialize = ({ model }) => {
     st.dispose();
     STATES.delete(model.get("_uid") as string);
   };
-};
+}
 
-const render: Render = ({ model, el }) => {
-  const view = new View(model, el, stateOf(model));
+/** Build one view of `model` in `el` for `host`; returns its cleanup. */
+export function renderIn(model: AnyModel, el: HTMLElement, host: Host): () => void {
+  const view = new View(model, el, stateOf(model, host), host);
   return () => view.destroy();
-};
+}
+
+/** Render the widgets of a static HTML export (`w.to_html`) in `doc`; returns their cleanup. */
+export function mountStatic(doc: Document): () => void {
+  return mountAll(doc, { initialize: initializeIn, render: renderIn });
+}
+
+const initialize: Initialize = ({ model }) => initializeIn(model, hostOfPage());
+
+const render: Render = ({ model, el }) => renderIn(model, el, hostOfPage());
 
 export default { initialize, render };

@@ -3,6 +3,7 @@
 from importlib.metadata import PackageNotFoundError, version
 
 from .data import DataError
+from .export import to_html
 from .media import MediaError
 from .sample import Sample, sample
 from .timemap import TimeMap
@@ -21,4 +22,5 @@ __all__ = [
     "TimeSeriesVideo",
     "__version__",
     "sample",
+    "to_html",
 ]

@@ -33,6 +33,7 @@ from urllib.parse import unquote_plus, urlparse, urlsplit, urlunsplit
 
 from . import wire
 from .errors import MediaError, TsvFileNotFoundError, TsvTypeError
+from .mp4probe import audio_codec
 
 __all__ = [
     "ALLOWED_SCHEMES",
@@ -142,6 +143,10 @@ class MediaSource:
         path: absolute local path for ``source == "file"``.
         data: the bytes for ``source == "bytes"``.
         size: size in bytes for files and bytes.
+        audio_codec: the audio codec an MP4/MOV/M4A names in its header, as a
+            codecs string ("mp4a.40.2" is AAC-LC, "opus", "mp3"), or None when
+            there is no audio track or the container is not MP4 (see
+            :func:`tsvideo_widget.mp4probe.audio_codec`).
     """
 
     kind: MediaKind
@@ -152,6 +157,7 @@ class MediaSource:
     path: str | None = None
     data: bytes | None = None
     size: int = 0
+    audio_codec: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The description the browser receives (never the bytes themselves)."""
@@ -166,14 +172,8 @@ class MediaSource:
             out["url"] = self.url
         if self.path is not None:
             out["path"] = self.path
-            out["home"] = os.path.expanduser("~")
-            out["cwd"] = os.getcwd()
-            # The notebook's absolute path (set by jupyter_server): with the page's
-            # URL it tells the browser the server's root where the page config
-            # does not (Notebook 7), so /files/ can serve the media there too.
-            session = os.environ.get("JPY_SESSION_NAME")
-            if session:
-                out["session"] = session
+        if self.audio_codec is not None:
+            out["audioCodec"] = self.audio_codec
         return out
 
     def read(self, offset: int, length: int) -> bytes:
@@ -306,7 +306,12 @@ def resolve(media: Any, media_kind: str | None = None) -> MediaSource | None:
                 "cannot tell what the media bytes hold; pass media_kind='video' or 'audio'"
             )
         kind = _kind_of(mime or f"{media_kind}/", "the media bytes", media_kind)
-        return MediaSource(kind, "bytes", mime, "media bytes", data=data, size=len(data))
+        codec = None
+        if mime == "video/mp4":
+            codec = audio_codec(lambda o, n: data[o : o + n], len(data))
+        return MediaSource(
+            kind, "bytes", mime, "media bytes", data=data, size=len(data), audio_codec=codec
+        )
     if isinstance(media, Path):
         return _resolve_file(media, media_kind)
     if not isinstance(media, str):
@@ -360,4 +365,19 @@ def _resolve_file(path: Path, media_kind: str | None) -> MediaSource:
         )
     mime = _mime_of_name(p.name)
     kind = _kind_of(mime, p.name, media_kind)
-    return MediaSource(kind, "file", mime, p.name, path=str(p.resolve()), size=size)
+    codec = None
+    if mime in _MP4_TYPES:
+        with open(p, "rb") as f:
+
+            def read(offset: int, length: int) -> bytes:
+                f.seek(offset)
+                return f.read(length)
+
+            codec = audio_codec(read, size)
+    return MediaSource(
+        kind, "file", mime, p.name, path=str(p.resolve()), size=size, audio_codec=codec
+    )
+
+
+# Containers whose header the audio codec is read from (ISO base media files).
+_MP4_TYPES = frozenset({"video/mp4", "video/quicktime", "audio/mp4"})

@@ -29,6 +29,7 @@ import anywidget
 import traitlets as t
 
 from . import data as data_mod
+from . import export
 from . import media as media_mod
 from . import regions as reg
 from . import traits as tt
@@ -36,6 +37,7 @@ from . import validation as check
 from .autosave import AutosaveFile
 from .decimate import decimate
 from .errors import RegionError, TsvError, TsvTypeError
+from .hosts import media_json
 from .labeling import RegionMethods, locked
 from .mapping import MappingMethods
 from .memo import Memo
@@ -253,7 +255,7 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
             _uid=uuid.uuid4().hex,
             _meta=prepared.meta_json(),
             _overview=prepared.overview_json(),
-            _media=source.to_json() if source else None,
+            _media=media_json(source),
             _store_key=self._store_key_for(prepared),
             **kwargs,
         )
@@ -351,7 +353,7 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
             return
         source = self.media_source
         self.media_duration = None
-        self._media = source.to_json() if source else None
+        self._media = media_json(source)
 
     # -- labels ----------------------------------------------------------------------------
     @t.validate("labels")
@@ -429,6 +431,24 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
         header, bufs = pack(dec, prepared.dtypes)
         header.update(lo=lo, hi=hi)
         return header, bufs
+
+    def to_html(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        budget_mb: float = export.DEFAULT_BUDGET_MB,
+        media_href: str | None = None,
+        title: str = "tsvideo-widget",
+    ) -> pathlib.Path:
+        """Write a static HTML page of this widget that works with no kernel; returns its path.
+
+        The overview and up to ``budget_mb`` MB (float, default 4.0) of detail are embedded,
+        so the range drags and zooms within them; regions are shown read-only. The media
+        element points at the media's URL, or at the local file's path relative to the HTML
+        (``media_href``, str or None: an http(s) URL or relative path to use instead). See
+        :func:`tsvideo_widget.to_html` for several widgets on one page.
+        """
+        return export.to_html(path, self, budget_mb=budget_mb, media_href=media_href, title=title)
 
     def __repr__(self) -> str:
         s = self.series

@@ -40,7 +40,7 @@ function widget(traits: Record<string, unknown> = {}) {
  * seconds 0 to 10 (so clientX 20 is 2 s); errors go to a data-part="error"
  * box as the View's do.
  */
-function view(w: ReturnType<typeof widget>) {
+function view(w: ReturnType<typeof widget>, overrides: Partial<LabelHost> = {}) {
   const root = document.createElement("div");
   document.body.append(root);
   const anchor = document.createElement("div");
@@ -56,6 +56,7 @@ function view(w: ReturnType<typeof widget>) {
     edits: w.st.edits,
     root,
     signal: ac.signal,
+    editable: true,
     barAnchor: anchor,
     detailOver: () => over,
     channels: () => ["ax"],
@@ -83,6 +84,7 @@ function view(w: ReturnType<typeof widget>) {
       const box = root.querySelector('[data-part="error"]');
       if (box?.textContent === text) box.remove();
     },
+    ...overrides,
   };
   const labeler = new Labeler(host);
   labeler.attach();
@@ -116,6 +118,25 @@ function view(w: ReturnType<typeof widget>) {
 const edits = (w: ReturnType<typeof widget>) => w.model.sentOf("edit") as { id: number; client: string; ops: { seq: number; id: string; region: unknown }[] }[];
 
 describe("labeling through the DOM", () => {
+  it("read-only (a static page): no label bar, drags and keys edit nothing, a click selects and seeks", async () => {
+    const w = widget({ regions: [{ id: "r1", start: 4, end: 6, label: "Walk", channel: null, meta: {} }] });
+    const seeks: number[] = [];
+    const v = view(w, { editable: false, seekData: (t) => seeks.push(t) });
+    expect(v.root.querySelector<HTMLElement>('[data-part="labelbar"]')!.hidden).toBe(true);
+    v.drag(10, 30); // would draw a region
+    v.drag(45, 80); // would move r1
+    v.key("1");
+    v.key("Delete");
+    v.over.dispatchEvent(new MouseEvent("dblclick", { clientX: 90, clientY: 25, bubbles: true }));
+    await settle();
+    expect(edits(w)).toEqual([]);
+    expect(v.regions()).toEqual(["r1"]);
+    expect(w.persistence.entries.size).toBe(0);
+    const at = (type: string, x: number) => v.over.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: 25, button: 0, buttons: 1, pointerId: 1, bubbles: true }));
+    at("pointerdown", 50);
+    at("pointerup", 50);
+    expect(seeks.at(-1)).toBe(4);
+  });
   it("a region drawn with the pointer is shown, sent as an edit op and saved on the kernel's ack", async () => {
     const w = widget();
     const v = view(w);

@@ -1,14 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { describeMediaError, filesUrl, pageBaseUrl, safeUrl, serverPathUrl, serverRootFrom } from "../media";
+import { filesUrl } from "../hosts/jupyter";
+import { audioWarning, describeMediaError, safeUrl, serverPathUrl, type MediaInfo } from "../media";
 
 describe("media URLs", () => {
   it("allows only http(s) and blob: URLs", () => {
-    expect(safeUrl("/files/a.mp4", "http://127.0.0.1:8888/lab")).toBe("http://127.0.0.1:8888/files/a.mp4");
-    expect(safeUrl("https://x.org/v.webm", "http://h/")).toBe("https://x.org/v.webm");
-    expect(safeUrl("blob:http://h/123", "http://h/")).toBe("blob:http://h/123");
+    expect(safeUrl("/files/a.mp4", "http://127.0.0.1:8888/lab", "/")).toBe("http://127.0.0.1:8888/files/a.mp4");
+    expect(safeUrl("https://x.org/v.webm", "http://h/", "/")).toBe("https://x.org/v.webm");
+    expect(safeUrl("blob:http://h/123", "http://h/", "/")).toBe("blob:http://h/123");
     for (const bad of ["javascript:alert(1)", "data:video/mp4;base64,AA", "file:///etc/passwd", "vbscript:x"]) {
-      expect(safeUrl(bad, "http://h/")).toBeNull();
+      expect(safeUrl(bad, "http://h/", "/")).toBeNull();
     }
+  });
+  it("admits file: URLs only when asked (a static page opened from disk)", () => {
+    expect(safeUrl("clip.mp4", "file:///home/a/page.html", "/", true)).toBe("file:///home/a/clip.mp4");
+    expect(safeUrl("clip.mp4", "file:///home/a/page.html", "/")).toBeNull();
+    expect(safeUrl("javascript:alert(1)", "file:///home/a/page.html", "/", true)).toBeNull();
+    expect(safeUrl("sub/c%20d.webm", "http://h/x/page.html", "/", true)).toBe("http://h/x/sub/c%20d.webm");
   });
   it("resolves a /files/ URL path against the server's base URL", () => {
     const page = "http://127.0.0.1:8888/user/someone/lab/tree/a.ipynb";
@@ -34,26 +41,23 @@ describe("media URLs", () => {
     expect(serverPathUrl("/filesx/a.mp4", "/user/someone/")).toBe("/filesx/a.mp4");
     expect(safeUrl("javascript:alert(1)", page, "/user/someone/")).toBeNull();
   });
-  it("uses base URL / when there is no page config", () => {
-    expect(pageBaseUrl()).toBe("/");
-    expect(safeUrl("/files/a.mp4", "http://h/user/x/lab")).toBe("http://h/files/a.mp4");
-  });
-  it("maps a file under the server root to /files/, encoding each segment", () => {
-    expect(filesUrl("/srv/data/my video#1.mp4", "/srv", "/root", "/user/ann/")).toBe("/user/ann/files/data/my%20video%231.mp4");
-    expect(filesUrl("/root/proj/a.mp4", "~/proj", "/root", "/")).toBe("/files/a.mp4");
-    expect(filesUrl("/srv2/a.mp4", "/srv", "/root", "/")).toBeNull();
-    expect(filesUrl("/srv/../etc/a.mp4", "/srv", "/root", "/")).toBeNull();
-  });
-  it("finds the server root from the notebook's path and the page URL (Notebook 7)", () => {
-    expect(serverRootFrom("/home/ann/work/sub/a b.ipynb", "/notebooks/sub/a%20b.ipynb", "/")).toBe("/home/ann/work");
-    expect(serverRootFrom("/home/ann/work/a.ipynb", "/user/ann/lab/tree/a.ipynb", "/user/ann/")).toBe("/home/ann/work");
-    expect(serverRootFrom("/a.ipynb", "/notebooks/a.ipynb", "/")).toBe("/");
-    expect(serverRootFrom("/home/x/b.ipynb", "/notebooks/a.ipynb", "/")).toBeNull();
-    expect(serverRootFrom("/home/x/a.ipynb", "/other/a.ipynb", "/")).toBeNull();
-  });
   it("names the file and says how to fix an unplayable one", () => {
     const msg = describeMediaError({ kind: "video", source: "file", mime: "video/x-msvideo", name: "<b>x</b>.avi", size: 1 }, 4);
     expect(msg).toContain("<b>x</b>.avi");
     expect(msg).toMatch(/cannot play this format.*ffmpeg/);
+  });
+  it("warns when the browser shows the video but cannot play its sound (VS Code and AAC)", () => {
+    const info: MediaInfo = { kind: "video", source: "file", mime: "video/mp4", name: "<i>s</i>.mp4", size: 1, audioCodec: "mp4a.40.2" };
+    const asked: string[] = [];
+    const noAac = (type: string) => (asked.push(type), type.includes("mp4a") ? "" : "probably");
+    const msg = audioWarning(info, noAac);
+    expect(asked).toEqual(['video/mp4; codecs="mp4a.40.2"']);
+    expect(msg).toContain("cannot play the AAC sound of <i>s</i>.mp4");
+    expect(msg).toContain("the video plays without sound");
+    expect(audioWarning({ ...info, audioCodec: "opus" }, noAac)).toBeNull();
+    expect(audioWarning(info, () => "maybe")).toBeNull();
+    expect(audioWarning({ ...info, audioCodec: undefined }, noAac)).toBeNull();
+    expect(audioWarning({ ...info, kind: "audio" }, noAac)).toBeNull();
+    expect(audioWarning({ ...info, mime: "video/quicktime", audioCodec: "mp4a.6b" }, () => "")).toContain("MP3 sound");
   });
 });

@@ -1,0 +1,110 @@
+"""What the kernel tells the front end's hosts: server hints and the audio codec of MP4s."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tsvideo_widget import hosts
+from tsvideo_widget.media import resolve
+from tsvideo_widget.mp4probe import audio_codec
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One-second MP4s with different sound, made with imageio-ffmpeg's ffmpeg."""
+    import imageio_ffmpeg
+
+    ff = imageio_ffmpeg.get_ffmpeg_exe()
+    out = tmp_path_factory.mktemp("clips")
+    video = ["-f", "lavfi", "-i", "testsrc=size=64x48:rate=10:duration=1"]
+    sound = ["-f", "lavfi", "-i", "sine=duration=1"]
+    h264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
+    made = {
+        "aac": [*video, *sound, *h264, "-c:a", "aac", "-shortest"],
+        "mp3": [*video, *sound, *h264, "-c:a", "libmp3lame", "-shortest"],
+        "opus": [*video, *sound, *h264, "-c:a", "libopus", "-shortest"],
+        "silent": [*video, *h264],
+        "fragmented": [
+            *video,
+            *sound,
+            *h264,
+            "-c:a",
+            "aac",
+            "-shortest",
+            "-movflags",
+            "frag_keyframe+empty_moov",
+        ],
+        "m4a": [*sound, "-c:a", "aac"],
+    }
+    paths = {}
+    for name, args in made.items():
+        path = out / (f"{name}.m4a" if name == "m4a" else f"{name}.mp4")
+        subprocess.run([ff, "-y", "-loglevel", "error", *args, str(path)], check=True)
+        paths[name] = path
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [
+        ("aac", "mp4a.40.2"),
+        ("mp3", "mp4a.6b"),
+        ("opus", "opus"),
+        ("silent", None),
+        ("fragmented", "mp4a.40.2"),
+        ("m4a", "mp4a.40.2"),
+    ],
+)
+def test_audio_codec_of_mp4_files_and_bytes(clips: dict[str, Path], name: str, codec: str) -> None:
+    src = resolve(clips[name])
+    assert src is not None and src.audio_codec == codec
+    assert src.to_json().get("audioCodec") == codec
+    data = clips[name].read_bytes()
+    if name != "m4a":  # bytes are sniffed as video/mp4; an .m4a by name as audio
+        from_bytes = resolve(data)
+        assert from_bytes is not None and from_bytes.audio_codec == codec
+
+
+def test_audio_codec_of_garbage_or_truncated_files_is_none() -> None:
+    def reader(data: bytes):
+        return lambda o, n: data[o : o + n]
+
+    for data in [
+        b"",
+        b"\0\0\0\x18ftypmp42" + b"\0" * 8,
+        b"\xff" * 64,
+        b"\0\0\0\x08moov" + b"\0" * 3,
+    ]:
+        assert audio_codec(reader(data), len(data)) is None
+    # A moov that claims more bytes than the file holds.
+    bad = b"\0\0\0\x18ftypmp42\0\0\0\0mp42\0\0\0\0" + b"\x7f\0\0\0moov" + b"\0" * 32
+    assert audio_codec(reader(bad), len(bad)) is None
+
+
+def test_webm_and_wav_are_not_probed(tmp_path: Path) -> None:
+    p = tmp_path / "a.webm"
+    p.write_bytes(b"\x1a\x45\xdf\xa3" + b"\0" * 64)
+    src = resolve(p)
+    assert src is not None and src.audio_codec is None and "audioCodec" not in src.to_json()
+
+
+def test_server_hints_only_for_local_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clips: dict[str, Path]
+) -> None:
+    monkeypatch.setenv("JPY_SESSION_NAME", "/srv/nb/x.ipynb")
+    monkeypatch.chdir(tmp_path)
+    info = hosts.media_json(resolve(clips["aac"]))
+    assert info is not None
+    assert info["session"] == "/srv/nb/x.ipynb"
+    assert info["cwd"] == str(tmp_path)
+    assert info["path"] == str(clips["aac"].resolve())
+    url = hosts.media_json(resolve("https://example.org/a.mp4"))
+    assert url is not None and not {"home", "cwd", "session"} & url.keys()
+    raw = hosts.media_json(resolve(clips["aac"].read_bytes()))
+    assert raw is not None and not {"home", "cwd", "session", "path"} & raw.keys()
+    monkeypatch.delenv("JPY_SESSION_NAME")
+    assert "session" not in (hosts.media_json(resolve(clips["aac"])) or {})
+    assert hosts.media_json(None) is None

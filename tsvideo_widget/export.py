@@ -1,0 +1,261 @@
+"""A static HTML page of one or more widgets that works with no kernel.
+
+The page holds the front-end bundle and its CSS once, however many widgets it
+shows, and per widget its state (data description, overview, regions,
+labels, selection, mapping) plus a bounded multi-resolution set of detail
+chunks: tiles of the span at 2, 4, 8, ... times the overview's resolution,
+overlapping by half so that any window up to a tile's half width lies inside
+one tile, added level by level while they fit the budget. The range can then
+be dragged and zoomed within what was embedded; regions are shown read-only.
+
+Media is never embedded. The media element points at the media's http(s)
+URL, or at a path relative to the page (by default the local file's path
+from the HTML's folder, so the page works beside its media, from ``file://``
+or a web server); ``media_href`` names another place. Where the media cannot
+be reached the page says so in the widget.
+
+Numbers travel base64-encoded in JSON (a static page has no binary channel);
+the budget counts the encoded bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+from .errors import MediaError, TsvTypeError
+
+if TYPE_CHECKING:
+    from .widget import TimeSeriesVideo
+
+__all__ = ["DEFAULT_BUDGET_MB", "STATE_MIME", "TILE_BUCKETS", "embedded_chunks", "page", "to_html"]
+
+DEFAULT_BUDGET_MB = 4.0
+"""Default size of the embedded detail chunks per widget (MB of base64 text, float)."""
+
+TILE_BUCKETS = 2048
+"""Columns per embedded tile (int): about one per pixel of a wide detail chart, plus margin."""
+
+STATE_MIME = "application/vnd.tsvideo-widget+json"
+"""The ``type`` of the <script> element that holds one widget's state in the page (str)."""
+
+# Traits of ipywidgets/anywidget plumbing that a static page has no use for.
+_SKIP = {
+    "_esm",
+    "_css",
+    "_anywidget_id",
+    "_dom_classes",
+    "_view_count",
+    "layout",
+    "tabbable",
+    "tooltip",
+}
+# Where a local file lives on the exporting machine: never written into a page meant to be shared.
+_PRIVATE_MEDIA_KEYS = {"path", "home", "cwd", "session"}
+
+STATIC = Path(__file__).parent / "static"
+
+
+def _b64(buf: Any) -> str:
+    return base64.b64encode(memoryview(buf).cast("B")).decode("ascii")
+
+
+def _encode(value: Any) -> Any:
+    """JSON-ready ``value``: buffers become ``{"__b64__": ...}`` (DataViews in the page)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"__b64__": _b64(value)}
+    if isinstance(value, dict):
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def embedded_chunks(w: TimeSeriesVideo, budget_bytes: int) -> list[dict[str, Any]]:
+    """Detail tiles of ``w`` level by level while their base64 size fits ``budget_bytes``.
+
+    Level ``k`` (from 1) cuts the span into tiles ``span / 2**(k-1)`` wide that
+    start every half width (one tile at level 1), each decimated to
+    :data:`TILE_BUCKETS` columns. A level is added whole or not at all; levels
+    stop once a level's tiles hold raw samples (nothing finer exists).
+
+    Returns one ``{"header": ..., "buffers": [base64 str, ...]}`` per tile,
+    where the header is :meth:`TimeSeriesVideo.detail`'s.
+    """
+    span = w.series.span
+    out: list[dict[str, Any]] = []
+    if not (span > 0) or budget_bytes <= 0:
+        return out
+    used = 0
+    for level in range(1, 40):
+        width = span / 2 ** (level - 1)
+        count = 1 if level == 1 else 2**level - 1
+        tiles: list[dict[str, Any]] = []
+        size = 0
+        for i in range(count):
+            lo = i * width / 2
+            hi = span if i == count - 1 else min(span, lo + width)
+            header, bufs = w.detail(lo, hi, TILE_BUCKETS)
+            enc = [_b64(b) for b in bufs]
+            size += sum(len(e) for e in enc) + 200
+            if used + size > budget_bytes:
+                return out
+            tiles.append({"header": header, "buffers": enc})
+        out += tiles
+        used += size
+        if all(t["header"]["bucket"] <= 1 for t in tiles):
+            break
+    return out
+
+
+def _media_href(w: TimeSeriesVideo, html_dir: Path, media_href: str | None) -> str | None:
+    """Where the page's media element looks for a file or bytes source (relative or http(s))."""
+    if media_href is not None:
+        scheme = urlsplit(media_href).scheme.lower()
+        if scheme and len(scheme) > 1 and scheme not in ("http", "https"):
+            raise MediaError(
+                f"media_href {media_href!r} uses the scheme {scheme!r}; pass an http(s) URL or a "
+                "path relative to the HTML file (such as 'session.mp4')"
+            )
+        return media_href
+    source = w.media_source
+    if source is None or source.path is None:
+        return None
+    rel = os.path.relpath(source.path, html_dir)
+    return "/".join(quote(part) for part in Path(rel).as_posix().split("/"))
+
+
+def _widget_state(
+    w: TimeSeriesVideo, html_dir: Path, budget_mb: float, media_href: str | None
+) -> dict[str, Any]:
+    state = {
+        k: v
+        for k, v in w.get_state().items()
+        if k not in _SKIP and not k.startswith(("_model_", "_view_"))
+    }
+    media = state.get("_media")
+    if isinstance(media, dict):
+        media = {k: v for k, v in media.items() if k not in _PRIVATE_MEDIA_KEYS}
+        href = _media_href(w, html_dir, media_href)
+        if href is not None:
+            if media["source"] == "url":
+                media["url"] = href
+            else:
+                media["href"] = href
+        state["_media"] = media
+    chunks = embedded_chunks(w, int(budget_mb * 1_000_000))
+    return {"state": _encode(state), "chunks": chunks}
+
+
+def _script_json(obj: Any) -> str:
+    """JSON safe inside a <script> element."""
+    return (
+        json.dumps(obj, separators=(",", ":"), allow_nan=False)
+        .replace("</", "<\\/")
+        .replace("<!--", "<\\u0021--")
+    )
+
+
+def _script_text(js: str) -> str:
+    """JavaScript source safe inside a <script type="text/plain"> element."""
+    out = (
+        js.replace("</script", "<\\/script")
+        .replace("</SCRIPT", "<\\/SCRIPT")
+        .replace("<!--", "<\\!--")
+    )
+    if "</script" in out.lower():
+        raise RuntimeError("the front-end bundle holds '</script' in a form that cannot be escaped")
+    return out
+
+
+_BOOT = """
+const src = document.getElementById("tsv-bundle").textContent;
+const url = URL.createObjectURL(new Blob([src], { type: "text/javascript" }));
+try {
+  const mod = await import(url);
+  mod.mountStatic(document);
+} catch (err) {
+  for (const el of document.querySelectorAll(".tsv-static")) {
+    el.textContent = "This page could not start its widgets: " + String(err);
+  }
+} finally {
+  URL.revokeObjectURL(url);
+}
+"""
+
+
+def page(
+    widgets: Iterable[TimeSeriesVideo],
+    html_dir: Path,
+    *,
+    budget_mb: float = DEFAULT_BUDGET_MB,
+    media_href: str | None = None,
+    title: str = "tsvideo-widget",
+) -> str:
+    """The HTML text of a static page showing ``widgets`` (see :func:`to_html`)."""
+    ws = list(widgets)
+    if not ws:
+        raise TsvTypeError("to_html needs at least one TimeSeriesVideo")
+    if not (isinstance(budget_mb, (int, float)) and math.isfinite(budget_mb) and budget_mb >= 0):
+        raise TsvTypeError(f"budget_mb must be a finite number >= 0 (MB), got {budget_mb!r}")
+    js = (STATIC / "widget.js").read_text(encoding="utf-8")
+    css = (STATIC / "widget.css").read_text(encoding="utf-8").replace("</", "<\\/")
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title>",
+        f"<style>{css}</style>",
+        "<style>body{margin:16px;font-family:system-ui,sans-serif}"
+        ".tsv-static{margin:0 0 24px}</style>",
+        "</head><body>",
+    ]
+    for i, w in enumerate(ws):
+        data = _widget_state(w, html_dir, budget_mb, media_href if len(ws) == 1 or i == 0 else None)
+        parts.append(f'<div class="tsv-static" id="tsv-widget-{i}"></div>')
+        parts.append(
+            f'<script type="{STATE_MIME}" data-for="tsv-widget-{i}">{_script_json(data)}</script>'
+        )
+    parts.append(f'<script type="text/plain" id="tsv-bundle">{_script_text(js)}</script>')
+    parts.append(f'<script type="module">{_BOOT}</script>')
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def to_html(
+    path: str | os.PathLike[str],
+    *widgets: TimeSeriesVideo,
+    budget_mb: float = DEFAULT_BUDGET_MB,
+    media_href: str | None = None,
+    title: str = "tsvideo-widget",
+) -> Path:
+    """Write a static HTML page of ``widgets`` to ``path``; returns the path.
+
+    The page works with no kernel, from ``file://`` or any web server: the
+    overview and up to ``budget_mb`` MB of detail per widget are embedded (the
+    range drags and zooms within them), regions are shown read-only, and the
+    bundle is embedded once for all widgets.
+
+    Args:
+        path: the HTML file to write (str or PathLike).
+        *widgets: one or more :class:`TimeSeriesVideo`.
+        budget_mb: size of the embedded detail per widget (MB, float, default 4.0; 0 embeds
+            the overview only).
+        media_href: where the page finds the media (first widget only): an http(s) URL or a
+            path relative to the HTML file. Default: the media's URL, or a local file's path
+            relative to the HTML's folder. Media held as bytes is not embedded; pass this.
+        title: the page's title (str).
+    """
+    out = Path(path)
+    text = page(
+        widgets, out.absolute().parent, budget_mb=budget_mb, media_href=media_href, title=title
+    )
+    out.write_text(text, encoding="utf-8")
+    return out
