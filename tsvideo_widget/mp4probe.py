@@ -58,7 +58,7 @@ def _descriptor(buf: bytes, at: int) -> tuple[int, int, int]:
 
 
 def _mp4a_codec(entry: bytes) -> str:
-    """"mp4a.OO.A" from an ``mp4a`` sample entry's ``esds`` box ("mp4a.40.2" when unreadable)."""
+    """ "mp4a.OO.A" from an ``mp4a`` sample entry's ``esds`` box ("mp4a.40.2" when unreadable)."""
     at = entry.find(b"esds")
     try:
         if at < 0:
