@@ -52,6 +52,35 @@ export function asBytes(b: BufferLike): Uint8Array {
   return new Uint8Array(buf, off, len);
 }
 
+/** True for what binary buffers arrive as (DataView, ArrayBuffer or a typed array). */
+export function isBufferLike(b: unknown): b is BufferLike {
+  return b instanceof ArrayBuffer || ArrayBuffer.isView(b);
+}
+
+/** Byte length of a buffer. */
+export function byteLength(b: BufferLike): number {
+  return b.byteLength;
+}
+
+/** Bytes of base64 text, as a DataView (what binary buffers in a live model are). */
+export function fromBase64(text: string): DataView {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new DataView(bytes.buffer);
+}
+
+/** `value` with every `{"__b64__": text}` replaced by its bytes (a DataView); the rest unchanged. */
+export function decodeBase64Tree(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeBase64Tree);
+  if (value && typeof value === "object" && !isBufferLike(value)) {
+    const obj = value as Record<string, unknown>;
+    if (typeof obj.__b64__ === "string" && Object.keys(obj).length === 1) return fromBase64(obj.__b64__);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, decodeBase64Tree(v)]));
+  }
+  return value;
+}
+
 /**
  * uPlot draws a gap only at `null`; NaN would be joined over. Return the array
  * itself when it has no NaN, else a plain array with null at every NaN.

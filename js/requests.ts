@@ -7,7 +7,10 @@
  * (a restarted kernel, say) never wedges the view.
  */
 
-import type { BufferLike } from "./buffers";
+import { fromBase64, isBufferLike, type BufferLike } from "./buffers";
+
+/** How buffers travel (the widget's `transport` trait; see tsvideo_widget/transport.py). */
+export type Transport = "auto" | "binary" | "base64";
 
 export interface Reply {
   msg: Record<string, unknown>;
@@ -48,11 +51,34 @@ interface Pending {
   resolve(r: Reply): void;
   reject(e: Error): void;
   timer: unknown;
+  /** The request as sent (to ask again in base64 when its buffers did not arrive intact). */
+  msg: Record<string, unknown>;
+}
+
+/**
+ * Why a reply's binary buffers cannot be used, or null when they arrived
+ * intact: the kernel declares their byte `sizes`; a host that drops buffers,
+ * or hands them over as something else, fails this check.
+ */
+export function brokenBuffers(msg: Record<string, unknown>, buffers: unknown[]): string | null {
+  const sizes = msg.sizes;
+  if (!Array.isArray(sizes)) return null;
+  if (buffers.length !== sizes.length) return `${sizes.length} binary buffers were sent, ${buffers.length} arrived`;
+  for (let i = 0; i < sizes.length; i++) {
+    const b = buffers[i];
+    if (!isBufferLike(b)) return `binary buffer ${i} arrived as ${Object.prototype.toString.call(b)}`;
+    if (b.byteLength !== sizes[i]) return `binary buffer ${i} has ${b.byteLength} bytes, ${String(sizes[i])} were sent`;
+  }
+  return null;
 }
 
 export class RequestChannel {
   private nextId = 1;
   private pending = new Map<number, Pending>();
+  /** "auto" switches to base64 text for good once binary buffers fail to arrive intact. */
+  transport: Transport = "auto";
+  /** Why binary buffers were given up (null while they work). */
+  binaryBroken: string | null = null;
 
   constructor(
     private send: (msg: Record<string, unknown>) => void,
@@ -68,9 +94,10 @@ export class RequestChannel {
         this.pending.delete(id);
         reject(new Error(`${type} request ${id} got no reply within ${timeoutMs ?? this.timeoutMs} ms`));
       }, timeoutMs ?? this.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      const msg = { type, id, ...payload };
+      this.pending.set(id, { resolve, reject, timer, msg });
       try {
-        this.send({ type, id, ...payload });
+        this.send(this.base64 ? { ...msg, b64: true } : msg);
       } catch (err) {
         this.timers.clearTimeout(timer);
         this.pending.delete(id);
@@ -81,14 +108,49 @@ export class RequestChannel {
 
   /** Route a message from the kernel; returns true when it answered a request of ours. */
   receive(msg: Record<string, unknown>, buffers: BufferLike[]): boolean {
+    buffers = buffers ?? [];
     const id = msg.id;
     if (typeof id !== "number") return false;
     const p = this.pending.get(id);
     if (!p) return false;
+    if (!msg.error && Array.isArray(msg.b64)) {
+      buffers = (msg.b64 as unknown[]).map((t) => fromBase64(String(t)));
+    } else if (!msg.error) {
+      const broken = brokenBuffers(msg, buffers);
+      if (broken !== null) return this.onBrokenBuffers(id, p, broken);
+    }
     this.pending.delete(id);
     this.timers.clearTimeout(p.timer);
     if (msg.error) p.reject(new ReplyError(msg));
     else p.resolve({ msg, buffers });
+    return true;
+  }
+
+  /** True when requests ask for base64 text instead of binary buffers. */
+  get base64(): boolean {
+    return this.transport === "base64" || (this.transport === "auto" && this.binaryBroken !== null);
+  }
+
+  /** Give up binary buffers (in "auto"): later requests, and this one again, ask for base64 text. */
+  useBase64(reason: string): void {
+    if (this.binaryBroken === null) this.binaryBroken = reason;
+  }
+
+  private onBrokenBuffers(id: number, p: Pending, reason: string): true {
+    if (this.transport !== "auto") {
+      this.pending.delete(id);
+      this.timers.clearTimeout(p.timer);
+      p.reject(new Error(`binary buffers did not arrive intact (${reason}); set the widget's transport = "base64"`));
+      return true;
+    }
+    this.useBase64(reason);
+    try {
+      this.send({ ...p.msg, b64: true });
+    } catch (err) {
+      this.pending.delete(id);
+      this.timers.clearTimeout(p.timer);
+      p.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     return true;
   }
 

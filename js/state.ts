@@ -5,13 +5,13 @@
  */
 
 import type { AnyModel } from "@anywidget/types";
-import { asBytes, asTyped, type BufferLike, type Dtype } from "./buffers";
+import { asBytes, asTyped, decodeBase64Tree, isBufferLike, type BufferLike, type Dtype } from "./buffers";
 import { ChunkCache, Motion, prefetchPlan, windowRequest, type Chunk, type WindowRequest } from "./detail";
 import { CHUNK_BYTES, type MediaInfo } from "./media";
 import { PendingEdits } from "./pending";
 import { IndexedDbPersistence, type PendingPersistence } from "./persist";
-import { LatestOnly, RequestChannel } from "./requests";
-import { REJECTED_MESSAGE } from "./wire";
+import { LatestOnly, RequestChannel, type Transport } from "./requests";
+import { OVERVIEW_BUCKETS, REJECTED_MESSAGE } from "./wire";
 
 interface OverviewTrait {
   x0?: number;
@@ -20,6 +20,16 @@ interface OverviewTrait {
   dtypes?: Dtype[];
   bucket?: number;
   dt?: number;
+  points?: number;
+}
+
+/** Why the overview's buffers cannot be used (lost or mangled by the host), or null. */
+export function overviewBroken(ov: OverviewTrait): string | null {
+  const n = ov.dtypes?.length ?? 0;
+  if (!isBufferLike(ov.x)) return "the overview's time buffer did not arrive";
+  if (typeof ov.points === "number" && ov.x.byteLength !== ov.points * 4) return `the overview's time buffer has ${ov.x.byteLength} bytes, ${ov.points * 4} were sent`;
+  if (!Array.isArray(ov.ys) || ov.ys.length !== n || !ov.ys.every(isBufferLike)) return "the overview's channel buffers did not arrive";
+  return null;
 }
 
 /**
@@ -59,6 +69,8 @@ export class ModelState {
   readonly edits: PendingEdits;
   readonly cache = new ChunkCache(8);
   overview: Chunk | null = null;
+  /** Views to tell when the overview arrived other than through the `_overview` trait. */
+  readonly overviewListeners = new Set<() => void>();
   /** Views to tell when a new detail chunk arrived. */
   readonly listeners = new Set<() => void>();
   /** Views to tell how far a kernel media stream got (0..1). */
@@ -80,6 +92,7 @@ export class ModelState {
   /** `persistence`: where unacknowledged edits are kept (IndexedDB unless a test says otherwise). */
   constructor(private model: AnyModel, persistence: PendingPersistence = new IndexedDbPersistence()) {
     this.channel = new RequestChannel((msg) => model.send(msg));
+    this.channel.transport = (model.get("transport") as Transport | undefined) ?? "auto";
     this.edits = new PendingEdits(model, this.channel, persistence);
     this.fetcher = new LatestOnly((req) => this.fetch(req));
     this.loadOverview();
@@ -98,14 +111,40 @@ export class ModelState {
     for (const fn of this.listeners) fn();
   };
 
+  /** Read the `_overview` trait (binary buffers, or base64 text); ask the kernel again when its buffers were lost. */
   private loadOverview(): void {
-    const ov = this.model.get("_overview") as OverviewTrait;
-    const meta = this.model.get("_meta") as { span?: number };
-    if (!ov?.x || !ov.ys || !ov.dtypes) {
-      this.overview = null;
+    const ov = decodeBase64Tree(this.model.get("_overview")) as OverviewTrait;
+    const span = (this.model.get("_meta") as { span?: number } | null)?.span ?? 0;
+    this.overview = null;
+    if (!ov?.dtypes) return;
+    const broken = overviewBroken(ov);
+    if (broken === null) {
+      this.overview = decodeChunk(0, span, ov.bucket ?? 1, ov.dt ?? 0, ov.dtypes, ov.x0 ?? 0, ov.x!, ov.ys!);
       return;
     }
-    this.overview = decodeChunk(0, meta?.span ?? 0, ov.bucket ?? 1, ov.dt ?? 0, ov.dtypes, ov.x0 ?? 0, ov.x, ov.ys);
+    if (this.channel.transport === "binary") {
+      this.lastError = `the overview's binary buffers did not arrive intact (${broken}); set the widget's transport = "base64"`;
+      return;
+    }
+    this.channel.useBase64(broken);
+    void this.refetchOverview(span);
+  }
+
+  /** The overview through a (base64) detail request, for hosts whose state lost its buffers. */
+  private async refetchOverview(span: number): Promise<void> {
+    try {
+      const { msg, buffers } = await this.channel.request("detail", { lo: 0, hi: span, buckets: OVERVIEW_BUCKETS });
+      if (this.disposed) return;
+      this.overview = decodeChunk(0, span, Number(msg.bucket), Number(msg.dt ?? 0), msg.dtypes as Dtype[], Number(msg.x0), buffers[0], buffers.slice(1));
+      for (const fn of this.overviewListeners) fn();
+    } catch (err) {
+      this.lastError = String(err);
+    }
+  }
+
+  /** The widget's `transport` changed (see requests.Transport). */
+  setTransport(t: Transport | undefined): void {
+    this.channel.transport = t ?? "auto";
   }
 
   /** Ask for detail of window [lo, hi] drawn `px` pixels wide, unless the cache has it. */
@@ -188,17 +227,20 @@ export class ModelState {
     this.revokeBlob();
     const entry: { key: string; promise: Promise<string>; url?: string } = { key, promise: Promise.resolve("") };
     entry.promise = (async () => {
-      const parts: Uint8Array[] = [];
+      // The blob grows a chunk at a time (a Blob of a Blob references it, no copy),
+      // so the page's heap holds one chunk however large the file is; the browser
+      // keeps blob data out of the page and pages large blobs to disk.
+      let blob = new Blob([], { type: info.mime || "" });
       let offset = 0;
       while (offset < info.size) {
         const { buffers } = await this.channel.request("media-chunk", { offset, length: CHUNK_BYTES }, 60000);
         const bytes = asBytes(buffers[0]);
         if (bytes.length === 0) throw new Error(`media ${info.name} ended at byte ${offset} of ${info.size}`);
-        parts.push(bytes.slice());
+        blob = new Blob([blob, bytes.slice()], { type: info.mime || "" });
         offset += bytes.length;
         for (const fn of this.progress) fn(offset / info.size);
       }
-      const url = URL.createObjectURL(new Blob(parts as BlobPart[], { type: info.mime || "" }));
+      const url = URL.createObjectURL(blob);
       entry.url = url;
       return url;
     })();
@@ -218,6 +260,7 @@ export class ModelState {
     this.channel.close();
     this.revokeBlob();
     this.listeners.clear();
+    this.overviewListeners.clear();
     this.progress.clear();
   }
 }

@@ -11,7 +11,10 @@
  */
 
 import type { AnyModel } from "@anywidget/types";
+import { decodeBase64Tree, fromBase64 } from "./buffers";
 import { StaticHost } from "./hosts/static";
+
+export { fromBase64 };
 
 export const STATE_MIME = "application/vnd.tsvideo-widget+json";
 
@@ -26,24 +29,8 @@ export interface StaticData {
   chunks: Tile[];
 }
 
-/** Bytes of base64 text, as a DataView (what binary buffers in a live model are). */
-export function fromBase64(text: string): DataView {
-  const bin = atob(text);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return new DataView(bytes.buffer);
-}
-
-/** `value` with every `{"__b64__": text}` replaced by its bytes (a DataView). */
-export function decodeState(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(decodeState);
-  if (value && typeof value === "object") {
-    const obj = value as Record<string, unknown>;
-    if (typeof obj.__b64__ === "string" && Object.keys(obj).length === 1) return fromBase64(obj.__b64__);
-    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, decodeState(v)]));
-  }
-  return value;
-}
+/** The page's state: buffers arrive as base64 text (see `buffers.decodeBase64Tree`). */
+export const decodeState = decodeBase64Tree;
 
 /** Seconds per column of a tile (0 for raw samples: as fine as it gets). */
 function resolution(t: Tile): number {

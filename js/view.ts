@@ -226,6 +226,12 @@ export class View {
     else delete ds.error;
   }
 
+  private redrawOverview = (): void => {
+    this.overview?.setData(this.chunkData(this.st.overview), false);
+    this.overview?.setScale("x", { min: 0, max: this.meta().span || 1 });
+    this.drawDetail();
+  };
+
   private onDetailArrived = (): void => {
     this.drawDetail();
   };
@@ -507,11 +513,9 @@ export class View {
       this.labeler.rebuildBar();
       this.applySelection(this.modelSelection() ?? this.sel, "model");
     });
-    this.onModel("change:_overview", () => {
-      this.overview?.setData(this.chunkData(this.st.overview), false);
-      this.overview?.setScale("x", { min: 0, max: this.meta().span || 1 });
-      this.drawDetail();
-    });
+    this.onModel("change:_overview", this.redrawOverview);
+    this.st.overviewListeners.add(this.redrawOverview);
+    this.unsubscribe.push(() => this.st.overviewListeners.delete(this.redrawOverview));
     this.onModel("change:height", () => this.resize());
     const remap = () => {
       this.applySelection(this.sel, "model");

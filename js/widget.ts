@@ -10,6 +10,7 @@ import type { BufferLike } from "./buffers";
 import { detectHost } from "./hosts";
 import type { Host } from "./hosts/host";
 import { MemoryPersistence } from "./persist";
+import type { Transport } from "./requests";
 import { ModelState } from "./state";
 import { mountAll } from "./staticpage";
 import { View } from "./view";
@@ -45,10 +46,13 @@ export function initializeIn(model: AnyModel, host: Host): () => void {
   const onMsg = (msg: Record<string, unknown>, buffers: BufferLike[]) => st.onMessage(msg, buffers);
   const onOverview = () => st.onOverview();
   const onStoreKey = () => st.edits.storeKeyChanged();
+  const onTransport = () => st.setTransport(model.get("transport") as Transport | undefined);
   model.on("msg:custom", onMsg);
   model.on("change:_overview", onOverview);
   model.on("change:_store_key", onStoreKey);
+  model.on("change:transport", onTransport);
   return () => {
+    model.off("change:transport", onTransport);
     model.off("msg:custom", onMsg);
     model.off("change:_overview", onOverview);
     model.off("change:_store_key", onStoreKey);

@@ -23,3 +23,5 @@ export const PENDING_VERSION: number = spec.pending_store.version;
 export const MEDIA_CHUNK_BYTES: number = spec.media_chunk_bytes;
 /** Most columns a detail request may ask for (integer). */
 export const MAX_DETAIL_BUCKETS: number = spec.max_detail_buckets;
+/** Columns of the overview (the whole span); asked for again when its buffers were lost. */
+export const OVERVIEW_BUCKETS: number = spec.overview_buckets;

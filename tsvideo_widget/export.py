@@ -20,7 +20,6 @@ the budget counts the encoded bytes.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import math
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from .errors import MediaError, TsvTypeError
+from .transport import b64, encode_buffers
 
 if TYPE_CHECKING:
     from .widget import TimeSeriesVideo
@@ -63,21 +63,6 @@ _PRIVATE_MEDIA_KEYS = {"path", "home", "cwd", "session"}
 STATIC = Path(__file__).parent / "static"
 
 
-def _b64(buf: Any) -> str:
-    return base64.b64encode(memoryview(buf).cast("B")).decode("ascii")
-
-
-def _encode(value: Any) -> Any:
-    """JSON-ready ``value``: buffers become ``{"__b64__": ...}`` (DataViews in the page)."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return {"__b64__": _b64(value)}
-    if isinstance(value, dict):
-        return {k: _encode(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_encode(v) for v in value]
-    return value
-
-
 def embedded_chunks(w: TimeSeriesVideo, budget_bytes: int) -> list[dict[str, Any]]:
     """Detail tiles of ``w`` level by level while their base64 size fits ``budget_bytes``.
 
@@ -103,7 +88,7 @@ def embedded_chunks(w: TimeSeriesVideo, budget_bytes: int) -> list[dict[str, Any
             lo = i * width / 2
             hi = span if i == count - 1 else min(span, lo + width)
             header, bufs = w.detail(lo, hi, TILE_BUCKETS)
-            enc = [_b64(b) for b in bufs]
+            enc = [b64(b) for b in bufs]
             size += sum(len(e) for e in enc) + 200
             if used + size > budget_bytes:
                 return out
@@ -151,7 +136,7 @@ def _widget_state(
                 media["href"] = href
         state["_media"] = media
     chunks = embedded_chunks(w, int(budget_mb * 1_000_000))
-    return {"state": _encode(state), "chunks": chunks}
+    return {"state": encode_buffers(state), "chunks": chunks}
 
 
 def _script_json(obj: Any) -> str:

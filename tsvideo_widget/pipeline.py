@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 
 from . import data as data_mod
+from . import wire
 from .decimate import Pyramid, decimate
 from .memo import Memo
 from .transport import pack, wire_dtype
 
-OVERVIEW_BUCKETS = 1000
-"""Columns in the overview strip (int): at most about 4000 points per channel."""
+OVERVIEW_BUCKETS = wire.OVERVIEW_BUCKETS
+"""Columns in the overview strip (int, ``wire.json``): at most about 4000 points per channel."""
 
 
 @dataclass(frozen=True)

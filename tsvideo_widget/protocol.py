@@ -7,6 +7,10 @@ and a typed payload:
 
 * ``detail``: decimated columns of a window (binary buffers).
 * ``media-chunk``: bytes of a local media file or of media bytes.
+
+Replies with numbers or bytes carry them as binary buffers with their byte
+``sizes``, or as base64 text (``b64``) when the request asks (``b64: true``)
+or the widget's ``transport`` is ``"base64"`` (see :mod:`tsvideo_widget.transport`).
 * ``edit``: region edits drawn in the browser, as operations with a per-client
   sequence number. Only operations newer than the last one applied for that
   client are applied (all of a message or none), so the browser may re-send
@@ -20,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import traitlets as t
 
 from . import regions as reg
+from . import transport
 from .errors import MediaError, TsvError
 from .wire import EDIT_MESSAGE
 
@@ -75,12 +80,15 @@ class Protocol:
             return
         kind, rid = content.get("type"), content.get("id")
         try:
-            if kind == "detail":
-                header, bufs = self.detail(content)  # type: ignore[arg-type]
+            if kind in ("detail", "media-chunk"):
+                header, bufs = (
+                    self.detail(content)  # type: ignore[arg-type]
+                    if kind == "detail"
+                    else self.media_chunk(content)  # type: ignore[arg-type]
+                )
+                as_b64 = content.get("b64") is True or self.widget.transport == "base64"
+                header, bufs = transport.reply(header, bufs, as_b64)
                 self.widget.send({"type": kind, "id": rid, "error": None, **header}, bufs)
-            elif kind == "media-chunk":
-                reply, chunk = self.media_chunk(content)  # type: ignore[arg-type]
-                self.widget.send({"type": kind, "id": rid, "error": None, **reply}, [chunk])
             elif kind == EDIT_MESSAGE:
                 self.widget.send(self.edit(content, rid))  # type: ignore[arg-type]
             else:
@@ -92,14 +100,14 @@ class Protocol:
         """Decimated columns of a window: see :meth:`TimeSeriesVideo.detail`."""
         return self.widget.detail(float(req["lo"]), float(req["hi"]), int(req["buckets"]))
 
-    def media_chunk(self, req: ChunkRequest) -> tuple[dict[str, Any], bytes]:
+    def media_chunk(self, req: ChunkRequest) -> tuple[dict[str, Any], list[bytes]]:
         """Bytes of the media for the kernel-chunk fallback, and the reply header."""
         source = self.widget.media_source
         if source is None:
             raise MediaError("this widget has no media")
         offset, length = int(req["offset"]), int(req["length"])
         chunk = source.read(offset, length)
-        return {"offset": offset, "length": len(chunk), "size": source.size}, chunk
+        return {"offset": offset, "length": len(chunk), "size": source.size}, [chunk]
 
     def edit(self, req: EditRequest, rid: Any) -> dict[str, Any]:
         """Apply the operations newer than the client's last applied one; the reply.

@@ -11,6 +11,7 @@ precision in the origin.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import numpy as np
@@ -53,3 +54,41 @@ def pack(dec: Decimated, dtypes: list[np.dtype]) -> tuple[dict[str, Any], list[m
     buffers = [buffer(dec.x - x0, np.dtype(np.float32))]
     buffers += [buffer(y, d) for y, d in zip(dec.ys, dtypes, strict=True)]
     return header, buffers
+
+
+TRANSPORTS = ("auto", "binary", "base64")
+"""How numbers and media bytes travel to the browser (the widget's ``transport`` trait):
+
+* ``"auto"`` (default): binary buffers; the browser checks every reply against the
+  byte ``sizes`` it declares and, when buffers do not arrive intact (a host with
+  broken binary messages), asks for base64 text from then on.
+* ``"binary"``: binary buffers only; a broken host shows an error instead.
+* ``"base64"``: base64 text in the JSON, always (about a third more bytes).
+"""
+
+
+def b64(buf: Any) -> str:
+    """The bytes of a buffer as base64 text (str)."""
+    return base64.b64encode(memoryview(buf).cast("B")).decode("ascii")
+
+
+def encode_buffers(value: Any) -> Any:
+    """``value`` with every buffer replaced by ``{"__b64__": text}`` (decoded by the browser)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"__b64__": b64(value)}
+    if isinstance(value, dict):
+        return {k: encode_buffers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode_buffers(v) for v in value]
+    return value
+
+
+def reply(
+    header: dict[str, Any], buffers: list[Any], as_base64: bool
+) -> tuple[dict[str, Any], list[Any]]:
+    """A reply's header and binary buffers: the buffers' byte ``sizes`` travel with them,
+    so the browser can tell when they did not arrive intact; or, ``as_base64``, the
+    buffers as base64 text in the header's ``b64`` list and no binary buffers."""
+    if as_base64:
+        return {**header, "b64": [b64(b) for b in buffers]}, []
+    return {**header, "sizes": [memoryview(b).nbytes for b in buffers]}, buffers

@@ -43,7 +43,7 @@ from .mapping import MappingMethods
 from .memo import Memo
 from .pipeline import OVERVIEW_BUCKETS, Config, Pipeline, Prepared
 from .protocol import Protocol
-from .transport import pack
+from .transport import TRANSPORTS, encode_buffers, pack
 from .wire import MAX_DETAIL_BUCKETS, REJECTED_MESSAGE
 
 STATIC = pathlib.Path(__file__).parent / "static"
@@ -180,6 +180,15 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
         )
     )
     height = t.Int(220, help="Height of the detail chart in CSS pixels (int, 220).").tag(sync=True)
+    transport = t.Enum(
+        TRANSPORTS,
+        "auto",
+        help=(
+            "How numbers and media bytes reach the browser (str): 'auto' (binary buffers, "
+            "switching to base64 text when they do not arrive intact, as in hosts with broken "
+            "binary messages), 'binary', or 'base64' (always text; a third more bytes)."
+        ),
+    ).tag(sync=True)
 
     # -- synced, private: what the front end draws ----------------------------------------
     _uid = t.Unicode(help="Stable id of this widget's front-end state (str).").tag(sync=True)
@@ -254,7 +263,7 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
             regions=regions,
             _uid=uuid.uuid4().hex,
             _meta=prepared.meta_json(),
-            _overview=prepared.overview_json(),
+            _overview=self._overview_json(prepared, kwargs.get("transport", "auto")),
             _media=media_json(source),
             _store_key=self._store_key_for(prepared),
             **kwargs,
@@ -327,7 +336,7 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
         prepared = self.prepared
         old = self.selection
         self._meta = prepared.meta_json()
-        self._overview = prepared.overview_json()
+        self._overview = self._overview_json(prepared, self.transport)
         self._store_key = self._store_key_now()
         # Same regions, now in the new series' terms (a time zone, say), and saved.
         self.regions = reg.normalize_all(
@@ -337,6 +346,17 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
             self.selection = old
         except t.TraitError:
             self._set_auto_selection()
+
+    @staticmethod
+    def _overview_json(prepared: Prepared, transport: str) -> dict[str, Any]:
+        """The ``_overview`` trait: buffers, or base64 text when ``transport`` is "base64"."""
+        ov = prepared.overview_json()
+        return encode_buffers(ov) if transport == "base64" else ov
+
+    @t.observe("transport")
+    def _transport_changed(self, change: t.Bunch) -> None:
+        if not self._initializing:
+            self._overview = self._overview_json(self.prepared, change.new)
 
     # -- media -----------------------------------------------------------------------------
     @t.validate("media", "media_kind")

@@ -24,3 +24,6 @@ MEDIA_CHUNK_BYTES: int = int(SPEC["media_chunk_bytes"])
 
 MAX_DETAIL_BUCKETS: int = int(SPEC["max_detail_buckets"])
 """Upper bound on the columns a detail request may ask for (int)."""
+
+OVERVIEW_BUCKETS: int = int(SPEC["overview_buckets"])
+"""Columns of the overview (the whole span) the kernel sends (int)."""

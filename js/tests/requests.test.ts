@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { LatestOnly, RequestChannel, type Timers } from "../requests";
+import { brokenBuffers, LatestOnly, RequestChannel, type Timers } from "../requests";
+
+const b64 = (bytes: number[]) => btoa(String.fromCharCode(...bytes));
 
 function fakeTimers() {
   let now = 0;
@@ -55,6 +57,52 @@ describe("RequestChannel", () => {
     const p = ch.request("media-chunk");
     ch.close();
     await expect(p).rejects.toThrow(/cancelled/);
+  });
+});
+
+describe("binary buffers or base64 text", () => {
+  it("tells intact buffers from lost or mangled ones by the declared sizes", () => {
+    const four = new DataView(new ArrayBuffer(4));
+    expect(brokenBuffers({ sizes: [4] }, [four])).toBeNull();
+    expect(brokenBuffers({}, [])).toBeNull(); // nothing declared: nothing to check
+    expect(brokenBuffers({ sizes: [4] }, [])).toMatch(/1 binary buffers were sent, 0 arrived/);
+    expect(brokenBuffers({ sizes: [4] }, ["AAAAAA=="])).toMatch(/arrived as \[object String\]/);
+    expect(brokenBuffers({ sizes: [8] }, [four])).toMatch(/has 4 bytes, 8 were sent/);
+    expect(brokenBuffers({ sizes: [4] }, [new Uint8Array(4)])).toBeNull();
+  });
+
+  it("auto: a reply whose buffers did not arrive is asked again in base64, and so is every later request", async () => {
+    const sent: Record<string, unknown>[] = [];
+    const ft = fakeTimers();
+    const ch = new RequestChannel((m) => sent.push(m), 1000, ft.timers);
+    const p = ch.request("detail", { lo: 1 });
+    expect(sent[0]).toEqual({ type: "detail", id: 1, lo: 1 });
+    // The host dropped the buffers: the same request goes again, asking for text.
+    expect(ch.receive({ type: "detail", id: 1, error: null, sizes: [3] }, [])).toBe(true);
+    expect(sent[1]).toEqual({ type: "detail", id: 1, lo: 1, b64: true });
+    expect(ch.inFlight).toBe(1);
+    expect(ch.binaryBroken).toMatch(/1 binary buffers were sent, 0 arrived/);
+    ch.receive({ type: "detail", id: 1, error: null, b64: [b64([1, 2, 3])] }, []);
+    const { buffers } = await p;
+    expect([...new Uint8Array((buffers[0] as DataView).buffer)]).toEqual([1, 2, 3]);
+    void ch.request("media-chunk", { offset: 0 }).catch(() => {});
+    expect(sent[2]).toEqual({ type: "media-chunk", id: 2, offset: 0, b64: true });
+    ch.close();
+  });
+
+  it("base64 asks for text from the first request; binary refuses broken buffers with what to set", async () => {
+    const sent: Record<string, unknown>[] = [];
+    const ch = new RequestChannel((m) => sent.push(m), 1000, fakeTimers().timers);
+    ch.transport = "base64";
+    void ch.request("detail", { lo: 0 }).catch(() => {});
+    expect(sent[0]).toMatchObject({ b64: true });
+    ch.transport = "binary";
+    const p = ch.request("detail", { lo: 0 });
+    expect(sent[1]).not.toHaveProperty("b64");
+    ch.receive({ type: "detail", id: 2, error: null, sizes: [4] }, []);
+    await expect(p).rejects.toThrow(/did not arrive intact.*transport = "base64"/);
+    expect(sent).toHaveLength(2);
+    ch.close();
   });
 });
 
