@@ -222,6 +222,8 @@ export class View {
     ds.hi = String(hi);
     ds.requests = String(this.st.detailRequests);
     ds.replies = String(this.st.detailReplies);
+    // How numbers arrive: "binary" buffers, or "base64" text (chosen, or after buffers broke).
+    ds.transport = this.st.channel.base64 ? "base64" : "binary";
     if (this.st.lastError) ds.error = this.st.lastError;
     else delete ds.error;
   }

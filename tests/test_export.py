@@ -162,3 +162,23 @@ def test_the_page_grows_with_the_budget_only(tmp_path: Path, big: tv.TimeSeriesV
     small = big.to_html(tmp_path / "small.html", budget_mb=0).stat().st_size
     large = big.to_html(tmp_path / "large.html", budget_mb=2).stat().st_size
     assert small < large <= small + 2_000_000
+
+
+def test_nothing_is_embedded_when_the_overview_holds_every_sample(tmp_path: Path) -> None:
+    s = tv.sample()
+    w = tv.TimeSeriesVideo(s.data)
+    assert w._overview["bucket"] == 1
+    assert export.embedded_chunks(w, 4_000_000, (0.0, 5.0)) == []
+    assert states(w.to_html(tmp_path / "p.html").read_text())["tsv-widget-0"]["chunks"] == []
+
+
+def test_the_window_the_page_opens_on_comes_first_at_full_resolution(
+    tmp_path: Path, big: tv.TimeSeriesVideo
+) -> None:
+    big.selection = (100.0, 105.0)
+    chunks = states(big.to_html(tmp_path / "p.html").read_text())["tsv-widget-0"]["chunks"]
+    first = chunks[0]["header"]
+    assert (first["lo"], first["hi"]) == (95.0, 110.0)
+    # At least one column per pixel of a 2000 px chart showing the 5 s window.
+    assert first["bucket"] <= 1 or first["dt"] <= 5.0 / 2000
+    assert all(c["header"]["dt"] > first["dt"] for c in chunks[1:])

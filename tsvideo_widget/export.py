@@ -35,13 +35,24 @@ from .transport import b64, encode_buffers
 if TYPE_CHECKING:
     from .widget import TimeSeriesVideo
 
-__all__ = ["DEFAULT_BUDGET_MB", "STATE_MIME", "TILE_BUCKETS", "embedded_chunks", "page", "to_html"]
+__all__ = [
+    "DEFAULT_BUDGET_MB",
+    "STATE_MIME",
+    "TILE_BUCKETS",
+    "WINDOW_BUCKETS",
+    "embedded_chunks",
+    "page",
+    "to_html",
+]
 
 DEFAULT_BUDGET_MB = 4.0
 """Default size of the embedded detail chunks per widget (MB of base64 text, float)."""
 
 TILE_BUCKETS = 2048
 """Columns per embedded tile (int): about one per pixel of a wide detail chart, plus margin."""
+
+WINDOW_BUCKETS = 3 * TILE_BUCKETS
+"""Columns of the tile around the window the page opens on (int): three window widths."""
 
 STATE_MIME = "application/vnd.tsvideo-widget+json"
 """The ``type`` of the <script> element that holds one widget's state in the page (str)."""
@@ -63,22 +74,43 @@ _PRIVATE_MEDIA_KEYS = {"path", "home", "cwd", "session"}
 STATIC = Path(__file__).parent / "static"
 
 
-def embedded_chunks(w: TimeSeriesVideo, budget_bytes: int) -> list[dict[str, Any]]:
-    """Detail tiles of ``w`` level by level while their base64 size fits ``budget_bytes``.
+def _tile(w: TimeSeriesVideo, lo: float, hi: float, buckets: int) -> dict[str, Any]:
+    header, bufs = w.detail(lo, hi, buckets)
+    return {"header": header, "buffers": [b64(b) for b in bufs]}
 
-    Level ``k`` (from 1) cuts the span into tiles ``span / 2**(k-1)`` wide that
-    start every half width (one tile at level 1), each decimated to
-    :data:`TILE_BUCKETS` columns. A level is added whole or not at all; levels
-    stop once a level's tiles hold raw samples (nothing finer exists).
+
+def _size(tile: dict[str, Any]) -> int:
+    return sum(len(e) for e in tile["buffers"]) + 200
+
+
+def embedded_chunks(
+    w: TimeSeriesVideo, budget_bytes: int, window: tuple[float, float] | None = None
+) -> list[dict[str, Any]]:
+    """Detail tiles of ``w`` whose base64 size fits ``budget_bytes``.
+
+    First, when ``window`` (relative seconds) is given, the window the page opens
+    on and a window either side at :data:`WINDOW_BUCKETS` columns (as fine as the
+    browser asks of a kernel). Then level by level: level ``k`` (from 1) cuts the
+    span into tiles ``span / 2**(k-1)`` wide that start every half width (one tile
+    at level 1), each decimated to :data:`TILE_BUCKETS` columns. A level is added
+    whole or not at all; levels stop once a level's tiles hold raw samples (nothing
+    finer exists). Nothing is embedded when the overview already holds every sample.
 
     Returns one ``{"header": ..., "buffers": [base64 str, ...]}`` per tile,
     where the header is :meth:`TimeSeriesVideo.detail`'s.
     """
     span = w.series.span
     out: list[dict[str, Any]] = []
-    if not (span > 0) or budget_bytes <= 0:
+    if not (span > 0) or budget_bytes <= 0 or w._overview.get("bucket", 2) <= 1:
         return out
     used = 0
+    if window is not None:
+        a, b = window
+        width = max(b - a, 0.0)
+        first = _tile(w, max(0.0, a - width), min(span, b + width), WINDOW_BUCKETS)
+        if _size(first) <= budget_bytes:
+            out.append(first)
+            used += _size(first)
     for level in range(1, 40):
         width = span / 2 ** (level - 1)
         count = 1 if level == 1 else 2**level - 1
@@ -87,12 +119,10 @@ def embedded_chunks(w: TimeSeriesVideo, budget_bytes: int) -> list[dict[str, Any
         for i in range(count):
             lo = i * width / 2
             hi = span if i == count - 1 else min(span, lo + width)
-            header, bufs = w.detail(lo, hi, TILE_BUCKETS)
-            enc = [b64(b) for b in bufs]
-            size += sum(len(e) for e in enc) + 200
+            tiles.append(_tile(w, lo, hi, TILE_BUCKETS))
+            size += _size(tiles[-1])
             if used + size > budget_bytes:
                 return out
-            tiles.append({"header": header, "buffers": enc})
         out += tiles
         used += size
         if all(t["header"]["bucket"] <= 1 for t in tiles):
@@ -135,7 +165,9 @@ def _widget_state(
             else:
                 media["href"] = href
         state["_media"] = media
-    chunks = embedded_chunks(w, int(budget_mb * 1_000_000))
+    sel = state.get("selection")
+    window = (float(sel[0]), float(sel[1])) if isinstance(sel, list) and len(sel) == 2 else None
+    chunks = embedded_chunks(w, int(budget_mb * 1_000_000), window)
     return {"state": encode_buffers(state), "chunks": chunks}
 
 

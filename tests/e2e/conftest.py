@@ -14,6 +14,7 @@ in the report (section "e2e artifacts").
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
@@ -81,20 +82,35 @@ class LabServer:
         return name
 
 
-@pytest.fixture(scope="session")
-def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+@contextlib.contextmanager
+def own_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str = "", **server_kwargs: Any
+) -> Iterator[LabServer]:
+    """A server of its own (root with the sample, private Jupyter dirs), stopped on exit.
+
+    ``server_kwargs`` go to :class:`harness.JupyterServer` (``app="notebook"``,
+    ``settings=...``, ``base_url=...``). For module-scoped fixtures of test
+    modules that need a server unlike the session's.
+    """
     if not os.path.exists(h.CHROMIUM):
         pytest.fail(f"{h.CHROMIUM} is missing (apt-get install chromium)", pytrace=False)
-    root = tmp_path_factory.mktemp("e2e-root")
-    home = tmp_path_factory.mktemp("e2e-jupyter")
+    suffix = f"-{name}" if name else ""
+    root = tmp_path_factory.mktemp(f"e2e-root{suffix}")
+    home = tmp_path_factory.mktemp(f"e2e-jupyter{suffix}")
     artifacts = tmp_path_factory.getbasetemp() / "e2e-artifacts"
     sample = _sample_into(root)
-    server = h.JupyterServer(root, home)
+    server = h.JupyterServer(root, home, **server_kwargs)
     server.start()  # raises with the server's log when it does not come up
     try:
         yield LabServer(server=server, root=root, artifacts=artifacts, sample_or_reason=sample)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    with own_server(tmp_path_factory) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="session")
@@ -141,18 +157,25 @@ class Lab:
         return h.kernel_json(self.page, expr, timeout=timeout)
 
 
-@pytest.fixture
-def lab(lab_server: LabServer, browser: Any) -> Iterator[Lab]:
+@contextlib.contextmanager
+def lab_page(srv: LabServer, browser: Any) -> Iterator[Lab]:
+    """A fresh browser context and page on ``srv``; closed, and kernels shut down, on exit."""
     context, page, console = h.new_page(browser)
     page.set_default_timeout(30_000)
-    lab = Lab(srv=lab_server, page=page, context=context, console=console)
+    lab = Lab(srv=srv, page=page, context=context, console=console)
     try:
         yield lab
     finally:
         try:
             context.close()
         finally:
-            lab_server.server.shutdown_kernels()
+            srv.server.shutdown_kernels()
+
+
+@pytest.fixture
+def lab(lab_server: LabServer, browser: Any) -> Iterator[Lab]:
+    with lab_page(lab_server, browser) as lab:
+        yield lab
 
 
 def _safe_name(nodeid: str) -> str:
@@ -186,14 +209,26 @@ def save_artifacts(lab: Lab, nodeid: str) -> Path:
     return out
 
 
+def _is_lab(value: Any) -> bool:
+    """A :class:`Lab`, also one made by a test module's own ``from conftest import``
+    (pytest imports this file under its package name, so that is another class)."""
+    return isinstance(value, Lab) or (
+        type(value).__name__ == "Lab" and all(hasattr(value, a) for a in ("srv", "page", "console"))
+    )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
     rep = outcome.get_result()
     if rep.when not in ("setup", "call") or not rep.failed:
         return
-    lab = getattr(item, "funcargs", {}).get("lab")
-    if isinstance(lab, Lab):
+    funcargs = getattr(item, "funcargs", {})
+    lab = funcargs.get("lab")
+    if not _is_lab(lab):
+        # A fixture of another name (a module's own page on its own server).
+        lab = next((v for v in funcargs.values() if _is_lab(v)), None)
+    if _is_lab(lab):
         try:
             path = save_artifacts(lab, item.nodeid)
             console_tail = "\n".join(lab.console[-25:])

@@ -50,10 +50,13 @@ NOTEBOOK_OPEN_TIMEOUT = 30_000  # ms
 RUN_ALL_TIMEOUT = 30_000  # ms
 KERNEL_EXEC_TIMEOUT = 20.0  # s
 
-# User settings JupyterLab reads from JUPYTERLAB_SETTINGS_DIR.
+# The notebook settings file (it holds the windowing mode).
+TRACKER_SETTINGS = "@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
+
+# User settings JupyterLab (and Notebook 7) read from JUPYTERLAB_SETTINGS_DIR.
 LAB_SETTINGS: dict[str, dict[str, Any]] = {
     # Keep every cell in the DOM (no virtual scrolling), so locators find outputs.
-    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    TRACKER_SETTINGS: {"windowingMode": "none"},
     # No "receive Jupyter news?" toast over the notebook, no update checks.
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
         "fetchNews": "false",
@@ -114,9 +117,28 @@ class JupyterServer:
     ``base_url`` (such as ``"/user/someone/"``, as on JupyterHub) serves
     everything under that prefix (``--ServerApp.base_url``); :attr:`base_url`,
     :meth:`api` and :meth:`lab_url` then include it. The default is the root.
+
+    ``app`` is ``"lab"`` (``python -m jupyterlab``, the default) or ``"notebook"``
+    (Notebook 7, ``python -m notebook``, pages under ``/notebooks/``); both expose
+    ``window.jupyterapp``. :meth:`page_url` opens a notebook in either.
+
+    ``settings`` overrides :data:`LAB_SETTINGS` file by file: a value replaces
+    that file's settings, ``None`` leaves the file out (JupyterLab's defaults),
+    e.g. ``{TRACKER_SETTINGS: None}`` for the default windowing mode.
     """
 
-    def __init__(self, root: Path, home: Path, base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        home: Path,
+        base_url: str | None = None,
+        app: str = "lab",
+        settings: dict[str, dict[str, Any] | None] | None = None,
+    ) -> None:
+        if app not in ("lab", "notebook"):
+            raise ValueError(f"app must be 'lab' or 'notebook', got {app!r}")
+        self.app = app
+        self.settings: dict[str, dict[str, Any] | None] = {**LAB_SETTINGS, **(settings or {})}
         self.root = Path(root)
         self.home = Path(home)
         self.port = free_port()
@@ -155,8 +177,11 @@ class JupyterServer:
 
     def _write_settings(self) -> None:
         settings = self.home / "lab-settings"
-        for rel, value in LAB_SETTINGS.items():
+        for rel, value in self.settings.items():
             path = settings / rel
+            if value is None:
+                path.unlink(missing_ok=True)
+                continue
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(value, indent=2))
 
@@ -165,10 +190,13 @@ class JupyterServer:
         self.home.mkdir(parents=True, exist_ok=True)
         env = self._env()
         self._write_settings()
+        module, app_class = (
+            ("jupyterlab", "LabApp") if self.app == "lab" else ("notebook", "JupyterNotebookApp")
+        )
         cmd = [
             sys.executable,
             "-m",
-            "jupyterlab",
+            module,
             "--allow-root",
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
@@ -176,7 +204,7 @@ class JupyterServer:
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root}",
-            "--LabApp.expose_app_in_browser=True",
+            f"--{app_class}.expose_app_in_browser=True",
             "--ServerApp.terminals_enabled=False",
         ]
         if self.prefix != "/":
@@ -198,7 +226,7 @@ class JupyterServer:
             log = self.log_tail()
             self.stop()
             raise HarnessError(
-                f"JupyterLab did not come up on {self.base_url} within "
+                f"Jupyter ({self.app}) did not come up on {self.base_url} within "
                 f"{SERVER_START_TIMEOUT:.0f} s; its log ({self.log_path}):\n{log}"
             ) from None
         return self
@@ -281,6 +309,14 @@ class JupyterServer:
         ws = workspace or f"w{secrets.token_hex(4)}"
         return f"{self.base_url}/lab/workspaces/{ws}/tree/{nb_path}?reset&token={self.token}"
 
+    def notebook_url(self, nb_path: str) -> str:
+        """URL opening ``nb_path`` (relative to the root) in Notebook 7's notebook page."""
+        return f"{self.base_url}/notebooks/{nb_path}?token={self.token}"
+
+    def page_url(self, nb_path: str) -> str:
+        """URL opening ``nb_path`` in this server's app (JupyterLab or Notebook 7)."""
+        return self.lab_url(nb_path) if self.app == "lab" else self.notebook_url(nb_path)
+
 
 # --------------------------------------------------------------------------- notebooks
 
@@ -349,8 +385,10 @@ _NOTEBOOK_READY_JS = """
 
 
 def open_notebook(page: Any, server: JupyterServer, nb_path: str) -> None:
-    """Open ``nb_path`` in JupyterLab and wait until its kernel is idle."""
-    page.goto(server.lab_url(nb_path), wait_until="domcontentloaded", timeout=NOTEBOOK_OPEN_TIMEOUT)
+    """Open ``nb_path`` in JupyterLab (or Notebook 7) and wait until its kernel is idle."""
+    page.goto(
+        server.page_url(nb_path), wait_until="domcontentloaded", timeout=NOTEBOOK_OPEN_TIMEOUT
+    )
     try:
         page.wait_for_function(_NOTEBOOK_READY_JS, arg=nb_path, timeout=NOTEBOOK_OPEN_TIMEOUT)
     except Exception as exc:
@@ -360,7 +398,9 @@ def open_notebook(page: Any, server: JupyterServer, nb_path: str) -> None:
             f"{NOTEBOOK_OPEN_TIMEOUT / 1000:.0f} s; lab state: {state}"
         ) from exc
     # Give the notebook the whole width: no file browser beside it.
-    page.evaluate("() => { window.jupyterapp.shell.collapseLeft(); }")
+    page.evaluate(
+        "() => { const s = window.jupyterapp.shell; if (s.collapseLeft) s.collapseLeft(); }"
+    )
 
 
 def describe_lab(page: Any) -> str:
