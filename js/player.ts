@@ -31,6 +31,10 @@ export class Player {
   private frameHandle: number | null = null;
   /** Media time at which to pause (playing one region), or null. */
   private stopAt: number | null = null;
+  /** The playback rate the user chose (the media's own controls); bend() varies around it. */
+  private userRate = 1;
+  /** Rate changes made by bend() whose ratechange event has not fired yet. */
+  private bends = 0;
   /** Seconds per video frame, measured from presented frames; 1/30 until known. */
   frameDuration = 1 / 30;
 
@@ -133,7 +137,14 @@ export class Player {
       this.events.playing(true);
       this.startFrameLoop();
     });
-    on("pause", () => this.events.playing(false));
+    on("pause", () => {
+      if (el.playbackRate !== this.userRate) this.bend(0);
+      this.events.playing(false);
+    });
+    on("ratechange", () => {
+      if (this.bends > 0) this.bends--;
+      else this.userRate = el.playbackRate;
+    });
     on("ended", () => this.events.playing(false));
     on("timeupdate", () => this.tick(false));
     on("seeked", () => {
@@ -187,6 +198,19 @@ export class Player {
     this.seek(a);
     this.stopAt = b;
     this.play();
+  }
+
+  /**
+   * While playing, close a gap of `gap` media seconds to another view's clock
+   * by running up to 10% faster or slower (no seek, so no stall); within 5 ms
+   * the rate goes back to the user's.
+   */
+  bend(gap: number): void {
+    const el = this.el;
+    const rate = Math.abs(gap) < 0.005 ? this.userRate : this.userRate * (1 + Math.max(-0.1, Math.min(0.1, gap)));
+    if (el.playbackRate === rate) return;
+    this.bends++;
+    el.playbackRate = rate;
   }
 
   /** Pause and step `direction` frames. */

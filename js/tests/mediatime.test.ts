@@ -4,6 +4,7 @@ import { FakeModel } from "./fake-model";
 
 class FakeClock implements MediaClock {
   seeks: number[] = [];
+  bends: number[] = [];
   constructor(
     public currentTime = 0,
     public paused = true,
@@ -11,6 +12,9 @@ class FakeClock implements MediaClock {
   seek(t: number): void {
     this.seeks.push(t);
     this.currentTime = t;
+  }
+  bend(gap: number): void {
+    this.bends.push(gap);
   }
 }
 
@@ -38,6 +42,25 @@ describe("MediaTimeSync", () => {
     }
     expect(views.map((v) => v.clock.seeks)).toEqual([[], []]);
     expect(model.saves).toBe(20);
+  });
+
+  it("bends a playing view towards a sibling's clock, both ways, and seeks only after a jump", () => {
+    const { views, advance } = twoViews();
+    for (const v of views) v.clock.paused = false;
+    views[0].clock.currentTime = 3.0;
+    views[1].clock.currentTime = 2.92;
+    advance(MEDIA_TIME_INTERVAL_MS);
+    views[0].sync.report(false);
+    expect(views[1].clock.bends.at(-1)).toBeCloseTo(0.08, 9); // behind: run faster
+    expect(views[0].clock.bends).toEqual([]); // never bent by its own report
+    advance(MEDIA_TIME_INTERVAL_MS);
+    views[1].sync.report(false);
+    expect(views[0].clock.bends.at(-1)).toBeCloseTo(-0.08, 9); // ahead: run slower
+    // The sibling was seeked while playing (its own controls): follow with a seek.
+    views[0].clock.currentTime = 20;
+    views[0].sync.report(true);
+    expect(views[1].clock.seeks).toEqual([20]);
+    expect(views[0].clock.seeks).toEqual([]);
   });
 
   it("seeks a paused view to a sibling's report (a seek with the media's own controls)", () => {
