@@ -494,6 +494,7 @@ export class View {
     const tm = this.timemap();
     const parts = [`${meta.n.toLocaleString()} samples × ${meta.channels.length} channels`];
     if (tm.duration !== null) parts.push(`window starts at media ${toMedia(this.sel[0], tm).toFixed(3)} s`);
+    if (!this.host.kernel) parts.push("static page: regions read-only, detail as embedded");
     if (this.statusNote) parts.push(this.statusNote);
     this.statusLine.textContent = parts.join(" · ");
   }

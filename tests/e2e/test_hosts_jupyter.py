@@ -340,17 +340,9 @@ def _set_theme(page: Any, name: str, light: bool) -> None:
     )
 
 
-def test_dark_theme_turns_text_and_charts_light_on_dark(lab_default: Lab) -> None:
-    lab, page = lab_default, lab_default.page
-    sample = lab.srv.sample
-    cell = (
-        "from tsvideo_widget import TimeSeriesVideo\n"
-        f"w = TimeSeriesVideo({sample.data!r}, media={sample.video!r}, time='time', "
-        f"channels=['height', 'ax'], labels={LABELS!r})\nw"
-    )
-    lab.run_notebook("dark", [cell])
-    wait_labeling_ready(lab, "video")
-
+def _check_dark_theme(lab: Lab) -> None:
+    """Light text on dark charts after switching to JupyterLab Dark; light again after."""
+    page = lab.page
     # In the light theme the same measures read dark on light: they can tell.
     light = wk.theme_colours(page)
     assert light is not None and light["detailAxis"]["pixels"] > 30, light
@@ -381,6 +373,8 @@ def test_dark_theme_turns_text_and_charts_light_on_dark(lab_default: Lab) -> Non
             f"labels on a dark chart background (luminance 0..1): {dark}; light theme was {light}"
         )
         assert dark is not None and dark["textContrast"] >= 4.5, f"text contrast: {dark}"
+        root_theme = page.locator(wk.part("root")).first.get_attribute("data-theme")
+        assert root_theme == "dark", f"the root says data-theme={root_theme!r}"
 
         pairs = wk.open_shortcuts(page)
         problems = wk.legend_problems(pairs, min_contrast=4.5)
@@ -389,3 +383,22 @@ def test_dark_theme_turns_text_and_charts_light_on_dark(lab_default: Lab) -> Non
     finally:
         # The theme is a user setting the server keeps: leave it light for the next page.
         _set_theme(page, "JupyterLab Light", light=True)
+        if page.locator(wk.part("shortcuts")).first.is_visible():
+            page.locator(wk.part("help-toggle")).first.click()
+
+
+def test_dark_theme_turns_text_and_charts_light_on_dark(lab_default: Lab) -> None:
+    lab = lab_default
+    sample = lab.srv.sample
+    cell = (
+        "from tsvideo_widget import TimeSeriesVideo\n"
+        f"w = TimeSeriesVideo({sample.data!r}, media={sample.video!r}, time='time', "
+        f"channels=['height', 'ax'], labels={LABELS!r})\nw"
+    )
+    lab.run_notebook("dark", [cell])
+    wait_labeling_ready(lab, "video")
+    _check_dark_theme(lab)
+
+
+def test_notebook7_dark_theme(nb7: Lab) -> None:
+    _check_dark_theme(nb7)
