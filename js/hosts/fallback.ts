@@ -5,31 +5,16 @@
  * (VS Code's `vscode-dark` body class).
  */
 
-import type { MediaInfo } from "../media";
-import { prefersDark, watchPageTheme, type Host, type MediaRoute } from "./host";
+import { prefersDark, ServerlessHost, watchPageTheme, type Host } from "./host";
 
-export class FallbackHost implements Host {
+export class FallbackHost extends ServerlessHost implements Host {
   readonly name = "fallback" as const;
-  readonly kernel = true;
-  readonly editable = true;
   readonly themeVars = {
     fg: ["--vscode-editor-foreground", "--colab-primary-text-color"],
     fgMuted: ["--vscode-descriptionForeground", "--colab-secondary-text-color"],
     grid: ["--vscode-editorWidget-border", "--colab-border-color"],
     bg: ["--vscode-editor-background", "--colab-primary-surface-color"],
   };
-
-  baseUrl(): string {
-    return "/";
-  }
-
-  mediaRoutes(info: MediaInfo): MediaRoute[] {
-    return info.source === "url" ? ["url"] : ["kernel"];
-  }
-
-  serverUrl(): string | null {
-    return null;
-  }
 
   isDark(): boolean {
     const body = document.body;

@@ -70,3 +70,24 @@ export function watchPageTheme(fn: () => void, attributes: string[]): () => void
     mq?.removeEventListener("change", fn);
   };
 }
+
+/**
+ * The shared part of hosts with no notebook server the page can reach
+ * (marimo, VS Code, Colab): media comes from its own URL, else the kernel.
+ */
+export abstract class ServerlessHost {
+  readonly kernel = true;
+  readonly editable = true;
+
+  baseUrl(): string {
+    return "/";
+  }
+
+  mediaRoutes(info: MediaInfo): MediaRoute[] {
+    return info.source === "url" ? ["url"] : ["kernel"];
+  }
+
+  serverUrl(): string | null {
+    return null;
+  }
+}

@@ -4,8 +4,7 @@
  * the dark theme is a `dark` / `dark-theme` class on <html> or <body>.
  */
 
-import type { MediaInfo } from "../media";
-import { prefersDark, watchPageTheme, type Host, type MediaRoute } from "./host";
+import { ServerlessHost, watchPageTheme, type Host } from "./host";
 
 function hasDarkClass(): boolean {
   return [document.documentElement, document.body].some(
@@ -13,10 +12,8 @@ function hasDarkClass(): boolean {
   );
 }
 
-export class MarimoHost implements Host {
+export class MarimoHost extends ServerlessHost implements Host {
   readonly name = "marimo" as const;
-  readonly kernel = true;
-  readonly editable = true;
   readonly themeVars = { fg: ["--foreground"], fgMuted: ["--muted-foreground"], grid: ["--border"], bg: ["--background"] };
 
   /** This host when the page is marimo's (its `<marimo-version>` tag or mount config), else null. */
@@ -26,20 +23,9 @@ export class MarimoHost implements Host {
     return marker || mount ? new MarimoHost() : null;
   }
 
-  baseUrl(): string {
-    return "/";
-  }
-
-  mediaRoutes(info: MediaInfo): MediaRoute[] {
-    return info.source === "url" ? ["url"] : ["kernel"];
-  }
-
-  serverUrl(): string | null {
-    return null;
-  }
-
   isDark(): boolean {
-    return hasDarkClass() || (!document.body?.classList.contains("light") && prefersDark());
+    // marimo marks its dark theme (chosen, or "system" on a dark OS) with a class.
+    return hasDarkClass();
   }
 
   onThemeChange(fn: () => void): () => void {

@@ -106,6 +106,54 @@ def _die_with_parent() -> None:
         pass
 
 
+REPO = Path(__file__).resolve().parents[2]
+
+
+def isolated_env(dirs: dict[str, Path], home: Path) -> dict[str, str]:
+    """This process's environment for a server and its kernels, kept apart from the user's.
+
+    Private Jupyter and IPython directories under ``home`` (plus ``dirs``, created),
+    no proxy, no browser opening, unbuffered output, and ``PYTHONPATH`` starting with
+    this checkout, so kernels import its ``tsvideo_widget`` whatever their working
+    directory.
+    """
+    env = dict(os.environ)
+    every = {
+        "JUPYTER_CONFIG_DIR": home / "config",
+        "JUPYTER_DATA_DIR": home / "data",
+        "JUPYTER_RUNTIME_DIR": home / "runtime",
+        "IPYTHONDIR": home / "ipython",
+        **dirs,
+    }
+    for name, path in every.items():
+        path.mkdir(parents=True, exist_ok=True)
+        env[name] = str(path)
+    env.pop("BROWSER", None)
+    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+        env.pop(var, None)
+    env["NO_PROXY"] = "127.0.0.1,localhost"
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
+    return env
+
+
+def stop_group(proc: subprocess.Popen[bytes], signals: Iterable[int], wait: float) -> None:
+    """Stop a process started in its own session: signal its process group (its PID),
+    and only that, with each of ``signals`` in turn until it exits (``wait`` s each)."""
+    for sig in signals:
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 class JupyterServer:
     """A ``jupyter lab`` subprocess serving ``root`` on 127.0.0.1.
 
@@ -155,25 +203,13 @@ class JupyterServer:
 
     # -- life cycle
     def _env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        dirs = {
-            "JUPYTER_CONFIG_DIR": self.home / "config",
-            "JUPYTER_DATA_DIR": self.home / "data",
-            "JUPYTER_RUNTIME_DIR": self.home / "runtime",
-            "JUPYTERLAB_SETTINGS_DIR": self.home / "lab-settings",
-            "JUPYTERLAB_WORKSPACES_DIR": self.home / "lab-workspaces",
-            "IPYTHONDIR": self.home / "ipython",
-        }
-        for name, path in dirs.items():
-            path.mkdir(parents=True, exist_ok=True)
-            env[name] = str(path)
-        # Never let a stray browser-opening or a proxy get in the way.
-        env.pop("BROWSER", None)
-        for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-            env.pop(var, None)
-        env["NO_PROXY"] = "127.0.0.1,localhost"
-        env["PYTHONUNBUFFERED"] = "1"
-        return env
+        return isolated_env(
+            {
+                "JUPYTERLAB_SETTINGS_DIR": self.home / "lab-settings",
+                "JUPYTERLAB_WORKSPACES_DIR": self.home / "lab-workspaces",
+            },
+            self.home,
+        )
 
     def _write_settings(self) -> None:
         settings = self.home / "lab-settings"
@@ -249,18 +285,7 @@ class JupyterServer:
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
-            # The server was started in a new session, so its PID is its process
-            # group: signal exactly that group (the server and its kernels).
-            for sig, wait in ((signal.SIGINT, 5.0), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
-                try:
-                    os.killpg(proc.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    proc.wait(timeout=wait)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+            stop_group(proc, (signal.SIGINT, signal.SIGTERM, signal.SIGKILL), wait=5.0)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import secrets
 import signal
@@ -62,34 +61,15 @@ BIG_DATA = (
 
 
 def host_env(home: Path) -> dict[str, str]:
-    """Environment for a server: private Jupyter/marimo directories, no proxy, this checkout.
-
-    ``PYTHONPATH`` starts with the repository, so the kernel imports this
-    checkout's ``tsvideo_widget`` whatever its working directory (the app's
-    folder), even where the editable install's path hook points elsewhere.
-    """
-    env = dict(os.environ)
-    dirs = {
-        "JUPYTER_CONFIG_DIR": home / "config",
-        "JUPYTER_DATA_DIR": home / "data",
-        "JUPYTER_RUNTIME_DIR": home / "runtime",
-        "IPYTHONDIR": home / "ipython",
-        "XDG_CONFIG_HOME": home / "xdg-config",
-        "XDG_CACHE_HOME": home / "xdg-cache",
-        "XDG_STATE_HOME": home / "xdg-state",
-    }
-    for name, path in dirs.items():
-        path.mkdir(parents=True, exist_ok=True)
-        env[name] = str(path)
-    env.pop("BROWSER", None)
-    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-        env.pop(var, None)
-    env["NO_PROXY"] = "127.0.0.1,localhost"
-    env["PYTHONUNBUFFERED"] = "1"
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    """Environment for a server: private Jupyter/marimo directories, no proxy, this checkout."""
+    return h.isolated_env(
+        {
+            "XDG_CONFIG_HOME": home / "xdg-config",
+            "XDG_CACHE_HOME": home / "xdg-cache",
+            "XDG_STATE_HOME": home / "xdg-state",
+        },
+        home,
     )
-    return env
 
 
 class AppServer:
@@ -158,17 +138,7 @@ class AppServer:
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
-            # Started in a new session: its PID is its process group's id.
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.killpg(proc.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    proc.wait(timeout=8.0)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+            h.stop_group(proc, (signal.SIGTERM, signal.SIGKILL), wait=8.0)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
