@@ -27,6 +27,8 @@ export interface MediaInfo {
   href?: string;
   /** MP4 audio codec when the file's header names one (such as "mp4a.40.2", AAC). */
   audioCodec?: string;
+  /** A fragmented MP4: the kernel route streams it fragment by fragment (msestream.ts). */
+  fragmented?: boolean;
 }
 
 export const ALLOWED_SCHEMES = ["http:", "https:", "blob:"];

@@ -6,6 +6,7 @@
 
 import type { Host, MediaRoute } from "./hosts/host";
 import { audioWarning, createMediaElement, describeMediaError, probe, safeUrl, type MediaInfo } from "./media";
+import { MseStream } from "./msestream";
 import { Seeker } from "./seeker";
 import type { ModelState } from "./state";
 
@@ -24,6 +25,9 @@ export interface PlayerEvents {
   warn(text: string): void;
 }
 
+/** Above this size (bytes), a file loaded whole through the kernel gets a hint to stream it instead. */
+const LARGE_BYTES = 256 * 1024 * 1024;
+
 export class Player {
   readonly el: HTMLMediaElement;
   private readonly seeker: Seeker;
@@ -38,6 +42,8 @@ export class Player {
   /** Seconds per video frame, measured from presented frames; 1/30 until known. */
   frameDuration = 1 / 30;
 
+  /** The fragment streamer, when a fragmented MP4 streams from the kernel. */
+  private stream: MseStream | null = null;
   /** The route the media element's URL came from (null until one worked). */
   route: MediaRoute | null = null;
 
@@ -106,8 +112,17 @@ export class Player {
 
   private async fromKernel(): Promise<string | null> {
     const info = this.info;
-    this.events.note(`Loading ${info.name} through the kernel…`);
-    const onProgress = (f: number) => this.events.note(`Loading ${info.name} through the kernel: ${Math.round(f * 100)}%`);
+    if (info.fragmented && typeof MediaSource !== "undefined") {
+      const url = await this.streamed();
+      if (url) return safeUrl(url, document.baseURI, "/");
+    }
+    // A plain MP4 plays once it is all loaded; say how to stream a large one instead.
+    const hint =
+      info.size > LARGE_BYTES
+        ? ` (${(info.size / 1e9).toFixed(1)} GB: it plays once loaded; a fragmented MP4 streams at once: ffmpeg -i IN -c copy -movflags frag_keyframe+empty_moov+default_base_moof OUT.mp4)`
+        : "";
+    this.events.note(`Loading ${info.name} through the kernel…${hint}`);
+    const onProgress = (f: number) => this.events.note(`Loading ${info.name} through the kernel: ${Math.round(f * 100)}%${hint}`);
     this.st.progress.add(onProgress);
     try {
       return safeUrl(await this.st.mediaBlobUrl(info), document.baseURI, "/");
@@ -115,6 +130,19 @@ export class Player {
       this.st.progress.delete(onProgress);
       this.events.note("");
     }
+  }
+
+  /**
+   * A MediaSource URL streaming a fragmented MP4 fragment by fragment, or null
+   * when this browser cannot take its codecs (the file is then loaded whole).
+   */
+  private async streamed(): Promise<string | null> {
+    const index = await this.st.mediaIndex();
+    if (!MediaSource.isTypeSupported(index.mime)) return null;
+    this.stream?.destroy();
+    this.stream = new MseStream(this.el, index, (lo, hi) => this.st.mediaRange(lo, hi), (text) => this.events.error(text), this.ac.signal);
+    this.el.dataset.stream = "mse";
+    return this.stream.url;
   }
 
   private bind(signal: AbortSignal): void {
@@ -256,6 +284,7 @@ export class Player {
   destroy(): void {
     this.stopFrameLoop();
     this.ac.abort();
+    this.stream?.destroy();
     this.el.pause();
     this.el.removeAttribute("src");
     this.el.load();

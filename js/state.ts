@@ -8,6 +8,7 @@ import type { AnyModel } from "@anywidget/types";
 import { asBytes, asTyped, decodeBase64Tree, isBufferLike, type BufferLike, type Dtype } from "./buffers";
 import { ChunkCache, Motion, prefetchPlan, windowRequest, type Chunk, type WindowRequest } from "./detail";
 import { CHUNK_BYTES, type MediaInfo } from "./media";
+import type { FragmentIndex } from "./msestream";
 import { PendingEdits } from "./pending";
 import { IndexedDbPersistence, type PendingPersistence } from "./persist";
 import { LatestOnly, RequestChannel, type Transport } from "./requests";
@@ -218,6 +219,26 @@ export class ModelState {
         return;
       }
     }, 0);
+  }
+
+  /** Where the fragments of a fragmented MP4 are (the kernel reads them from the file). */
+  async mediaIndex(): Promise<FragmentIndex> {
+    const { msg } = await this.channel.request("media-index", {}, 60000);
+    return msg.index as FragmentIndex;
+  }
+
+  /** Bytes [lo, hi) of the media from the kernel, in chunks of at most CHUNK_BYTES. */
+  async mediaRange(lo: number, hi: number): Promise<Uint8Array> {
+    const out = new Uint8Array(hi - lo);
+    let at = lo;
+    while (at < hi) {
+      const { buffers } = await this.channel.request("media-chunk", { offset: at, length: Math.min(CHUNK_BYTES, hi - at) }, 60000);
+      const bytes = asBytes(buffers[0]);
+      if (bytes.length === 0) throw new Error(`the media ended at byte ${at}, before ${hi}`);
+      out.set(bytes.subarray(0, hi - at), at - lo);
+      at += bytes.length;
+    }
+    return out;
   }
 
   /** A blob: URL of media streamed from the kernel in chunks; shared by all views. */

@@ -108,3 +108,37 @@ def test_server_hints_only_for_local_files(
     monkeypatch.delenv("JPY_SESSION_NAME")
     assert "session" not in (hosts.media_json(resolve(clips["aac"])) or {})
     assert hosts.media_json(None) is None
+
+
+def test_fragmented_mp4_index_lists_every_fragment_in_order(clips: dict[str, Path]) -> None:
+    src = resolve(clips["fragmented"])
+    assert src is not None and src.fragmented and src.to_json()["fragmented"] is True
+    index = src.fragments()
+    assert index is not None
+    assert index.mime.startswith('video/mp4; codecs="avc1.') and index.mime.endswith(',mp4a.40.2"')
+    data = clips["fragmented"].read_bytes()
+    assert data[index.init_end - 0 : index.init_end + 8][4:8] == b"moof"
+    assert [data[o + 4 : o + 8] for o in index.offsets] == [b"moof"] * len(index.offsets)
+    assert index.ends[:-1] == index.offsets[1:]  # each fragment runs to the next
+    assert index.starts == sorted(index.starts) and index.starts[0] == 0.0
+    assert index.duration == pytest.approx(1.0, abs=0.05)
+    plain = resolve(clips["aac"])
+    assert plain is not None and not plain.fragmented and plain.fragments() is None
+    assert "fragmented" not in plain.to_json()
+
+
+def test_media_index_request(clips: dict[str, Path]) -> None:
+    import tsvideo_widget as tv
+
+    s = tv.sample()
+    w = tv.TimeSeriesVideo(s.data, media=clips["fragmented"])
+    got: list[dict] = []
+    w.send = lambda content, buffers=None: got.append(content)  # type: ignore[method-assign]
+    w._protocol.handle({"type": "media-index", "id": 4}, [])
+    assert got[-1]["error"] is None and got[-1]["id"] == 4
+    index = got[-1]["index"]
+    assert index["init"][0] == 0 and len(index["fragments"]) >= 1
+    assert all(len(f) == 3 for f in index["fragments"])
+    w.media = clips["aac"]
+    w._protocol.handle({"type": "media-index", "id": 5}, [])
+    assert "not a fragmented MP4" in got[-1]["error"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -33,7 +34,7 @@ from urllib.parse import unquote_plus, urlparse, urlsplit, urlunsplit
 
 from . import wire
 from .errors import MediaError, TsvFileNotFoundError, TsvTypeError
-from .mp4probe import audio_codec
+from .mp4probe import Fragments, audio_codec, fragments, is_fragmented
 
 __all__ = [
     "ALLOWED_SCHEMES",
@@ -147,6 +148,8 @@ class MediaSource:
             codecs string ("mp4a.40.2" is AAC-LC, "opus", "mp3"), or None when
             there is no audio track or the container is not MP4 (see
             :func:`tsvideo_widget.mp4probe.audio_codec`).
+        fragmented: True for a fragmented MP4, which the browser can stream through the
+            kernel fragment by fragment (:meth:`fragments`) instead of loading it whole.
     """
 
     kind: MediaKind
@@ -158,6 +161,7 @@ class MediaSource:
     data: bytes | None = None
     size: int = 0
     audio_codec: str | None = None
+    fragmented: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The description the browser receives (never the bytes themselves)."""
@@ -174,20 +178,36 @@ class MediaSource:
             out["path"] = self.path
         if self.audio_codec is not None:
             out["audioCodec"] = self.audio_codec
+        if self.fragmented:
+            out["fragmented"] = True
         return out
 
-    def read(self, offset: int, length: int) -> bytes:
-        """Bytes ``offset..offset+length`` of a file or bytes source."""
-        if offset < 0 or length < 0:
-            raise MediaError(f"bad chunk request: offset={offset}, length={length}")
-        length = min(length, CHUNK_BYTES)
+    def fragments(self) -> Fragments | None:
+        """The fragment index of a fragmented MP4 file or bytes (None when it cannot stream)."""
+        if not self.fragmented:
+            return None
+        return fragments(self._reader(), self.size)
+
+    def _reader(self) -> Callable[[int, int], bytes]:
         if self.data is not None:
-            return self.data[offset : offset + length]
-        if self.path is not None:
-            with open(self.path, "rb") as f:
+            data = self.data
+            return lambda o, n: data[o : o + n]
+        path = self.path
+        if path is None:
+            raise MediaError(f"media {self.name!r} is a URL; the browser loads it itself")
+
+        def read(offset: int, length: int) -> bytes:
+            with open(path, "rb") as f:
                 f.seek(offset)
                 return f.read(length)
-        raise MediaError(f"media {self.name!r} is a URL; the browser loads it itself")
+
+        return read
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Bytes ``offset..offset+length`` of a file or bytes source (at most CHUNK_BYTES)."""
+        if offset < 0 or length < 0:
+            raise MediaError(f"bad chunk request: offset={offset}, length={length}")
+        return self._reader()(offset, min(length, CHUNK_BYTES))
 
 
 def _kind_of(mime: str, name: str, media_kind: str | None) -> MediaKind:
@@ -306,11 +326,19 @@ def resolve(media: Any, media_kind: str | None = None) -> MediaSource | None:
                 "cannot tell what the media bytes hold; pass media_kind='video' or 'audio'"
             )
         kind = _kind_of(mime or f"{media_kind}/", "the media bytes", media_kind)
-        codec = None
+        codec, frag = None, False
         if mime == "video/mp4":
             codec = audio_codec(lambda o, n: data[o : o + n], len(data))
+            frag = is_fragmented(lambda o, n: data[o : o + n], len(data))
         return MediaSource(
-            kind, "bytes", mime, "media bytes", data=data, size=len(data), audio_codec=codec
+            kind,
+            "bytes",
+            mime,
+            "media bytes",
+            data=data,
+            size=len(data),
+            audio_codec=codec,
+            fragmented=frag,
         )
     if isinstance(media, Path):
         return _resolve_file(media, media_kind)
@@ -365,7 +393,7 @@ def _resolve_file(path: Path, media_kind: str | None) -> MediaSource:
         )
     mime = _mime_of_name(p.name)
     kind = _kind_of(mime, p.name, media_kind)
-    codec = None
+    codec, frag = None, False
     if mime in _MP4_TYPES:
         with open(p, "rb") as f:
 
@@ -374,8 +402,16 @@ def _resolve_file(path: Path, media_kind: str | None) -> MediaSource:
                 return f.read(length)
 
             codec = audio_codec(read, size)
+            frag = is_fragmented(read, size)
     return MediaSource(
-        kind, "file", mime, p.name, path=str(p.resolve()), size=size, audio_codec=codec
+        kind,
+        "file",
+        mime,
+        p.name,
+        path=str(p.resolve()),
+        size=size,
+        audio_codec=codec,
+        fragmented=frag,
     )
 
 

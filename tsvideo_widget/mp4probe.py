@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-__all__ = ["MOOV_LIMIT", "audio_codec"]
+__all__ = ["MOOV_LIMIT", "Fragments", "audio_codec", "fragments", "is_fragmented"]
 
 MOOV_LIMIT = 64 * 1024 * 1024
 """Largest ``moov`` box read (bytes); a bigger one is not probed."""
@@ -23,8 +24,8 @@ _PATH = (b"trak", b"mdia", b"minf", b"stbl", b"stsd")
 Reader = Callable[[int, int], bytes]
 
 
-def _boxes(read: Reader, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
-    """(type, payload start, box end) of the boxes in ``start..end``."""
+def _boxes(read: Reader, start: int, end: int) -> Iterator[tuple[bytes, int, int, int]]:
+    """(type, payload start, box end, box start) of the boxes in ``start..end``."""
     pos = start
     while pos + 8 <= end:
         head = read(pos, 16)
@@ -39,7 +40,7 @@ def _boxes(read: Reader, start: int, end: int) -> Iterator[tuple[bytes, int, int
             size = end - pos
         if size < 8 or pos + size > end:
             return
-        yield kind, body, pos + size
+        yield kind, body, pos + size, pos
         pos += size
 
 
@@ -104,6 +105,15 @@ def _codec_of(kind: bytes, entry: bytes) -> str:
     return _NAMES.get(kind, kind.decode("latin-1").strip())
 
 
+def is_fragmented(read: Reader, size: int) -> bool:
+    """True when the file is a fragmented MP4 (its ``moov`` holds an ``mvex``): streamable."""
+    try:
+        moov = next(((b, e) for k, b, e, _ in _boxes(read, 0, size) if k == b"moov"), None)
+        return moov is not None and _child(read, *moov, b"mvex") is not None
+    except (struct.error, OSError, ValueError):
+        return False
+
+
 def audio_codec(read: Reader, size: int) -> str | None:
     """The codecs string of the first audio track, or None (no audio, not MP4, unreadable).
 
@@ -112,7 +122,7 @@ def audio_codec(read: Reader, size: int) -> str | None:
         size: the file's size in bytes.
     """
     try:
-        moov = next(((b, e) for k, b, e in _boxes(read, 0, size) if k == b"moov"), None)
+        moov = next(((b, e) for k, b, e, _ in _boxes(read, 0, size) if k == b"moov"), None)
         if moov is None or moov[1] - moov[0] > MOOV_LIMIT:
             return None
         data = read(moov[0], moov[1] - moov[0])
@@ -120,7 +130,7 @@ def audio_codec(read: Reader, size: int) -> str | None:
         def local(o: int, n: int) -> bytes:
             return data[o : o + n]
 
-        for kind, body, end in _boxes(local, 0, len(data)):
+        for kind, body, end, _ in _boxes(local, 0, len(data)):
             if kind != b"trak":
                 continue
             if b"soun" not in data[body:end]:
@@ -137,15 +147,190 @@ def _track_codec(read: Reader, start: int, end: int) -> str | None:
     """Codec of the first sample entry in a ``trak`` whose handler is ``soun``."""
     lo, hi = start, end
     for name in _PATH[1:]:
-        found = next(((b, e) for k, b, e in _boxes(read, lo, hi) if k == name), None)
+        found = next(((b, e) for k, b, e, _ in _boxes(read, lo, hi) if k == name), None)
         if found is None:
             return None
         lo, hi = found
         if name == b"mdia":
-            hdlr = next(((b, e) for k, b, e in _boxes(read, lo, hi) if k == b"hdlr"), None)
+            hdlr = next(((b, e) for k, b, e, _ in _boxes(read, lo, hi) if k == b"hdlr"), None)
             if hdlr is None or read(hdlr[0] + 8, 4) != b"soun":
                 return None
     # stsd: version/flags (4), entry count (4), then sample entries (boxes).
-    for kind, body, box_end in _boxes(read, lo + 8, hi):
+    for kind, body, box_end, _ in _boxes(read, lo + 8, hi):
         return _codec_of(kind, read(body, box_end - body))
     return None
+
+
+@dataclass(frozen=True)
+class Fragments:
+    """Where the pieces of a fragmented MP4 are, for streaming it with Media Source Extensions.
+
+    Attributes:
+        mime: the type and codecs a ``SourceBuffer`` needs (str, such as
+            ``'video/mp4; codecs="avc1.64001e,mp4a.40.2"'``).
+        init_end: the init segment (``ftyp`` and ``moov``) is bytes ``0..init_end`` (int).
+        offsets: byte offset of each fragment (its ``moof``), in file order (list of int).
+        ends: byte offset just past each fragment's ``mdat`` (list of int).
+        starts: media time of each fragment's start, seconds (list of float).
+        duration: media seconds from the first fragment's start to the end of the last (float).
+    """
+
+    mime: str
+    init_end: int
+    offsets: list[int]
+    ends: list[int]
+    starts: list[float]
+    duration: float
+
+    def to_json(self) -> dict[str, object]:
+        """The index the browser asks for (``media-index``)."""
+        return {
+            "mime": self.mime,
+            "init": [0, self.init_end],
+            "fragments": [list(x) for x in zip(self.offsets, self.ends, self.starts, strict=True)],
+            "duration": self.duration,
+        }
+
+
+def _u32(b: bytes, at: int) -> int:
+    return int(struct.unpack_from(">I", b, at)[0])
+
+
+def _child(read: Reader, lo: int, hi: int, name: bytes) -> tuple[int, int] | None:
+    return next(((b, e) for k, b, e, _ in _boxes(read, lo, hi) if k == name), None)
+
+
+def _track_info(read: Reader, lo: int, hi: int) -> tuple[int, int, str] | None:
+    """(track id, timescale, codecs string) of a ``trak``, or None for one MSE cannot take."""
+    tkhd = _child(read, lo, hi, b"tkhd")
+    mdia = _child(read, lo, hi, b"mdia")
+    if tkhd is None or mdia is None:
+        return None
+    head = read(tkhd[0], 24)
+    track_id = _u32(head, 20 if head[0] == 1 else 12)
+    mdhd = _child(read, *mdia, b"mdhd")
+    if mdhd is None:
+        return None
+    m = read(mdhd[0], 24)
+    timescale = _u32(m, 20 if m[0] == 1 else 12)
+    stbl = None
+    minf = _child(read, *mdia, b"minf")
+    if minf is not None:
+        stbl = _child(read, *minf, b"stbl")
+    stsd = _child(read, *stbl, b"stsd") if stbl is not None else None
+    if stsd is None or timescale <= 0:
+        return None
+    for kind, body, end, _ in _boxes(read, stsd[0] + 8, stsd[1]):
+        entry = read(body, end - body)
+        if kind in (b"avc1", b"avc3"):
+            at = entry.find(b"avcC")
+            if at < 0 or len(entry) < at + 8:
+                return None
+            p, c, lv = entry[at + 5], entry[at + 6], entry[at + 7]
+            return track_id, timescale, f"{kind.decode()}.{p:02x}{c:02x}{lv:02x}"
+        if kind in (b"mp4a", b"Opus", b".mp3", b"fLaC"):
+            return track_id, timescale, _codec_of(kind, entry)
+        return None
+    return None
+
+
+def _trex_durations(read: Reader, lo: int, hi: int) -> dict[int, int]:
+    mvex = _child(read, lo, hi, b"mvex")
+    out: dict[int, int] = {}
+    if mvex is not None:
+        for kind, body, _end, _ in _boxes(read, *mvex):
+            if kind == b"trex":
+                t = read(body, 20)
+                out[_u32(t, 4)] = _u32(t, 12)
+    return out
+
+
+def _traf_time(read: Reader, lo: int, hi: int, trex: dict[int, int]) -> tuple[int, int, int] | None:
+    """(track id, decode time of its first sample, summed sample durations) of a ``traf``."""
+    tfhd = _child(read, lo, hi, b"tfhd")
+    tfdt = _child(read, lo, hi, b"tfdt")
+    if tfhd is None or tfdt is None:
+        return None
+    h = read(tfhd[0], tfhd[1] - tfhd[0])
+    flags = int.from_bytes(h[1:4], "big")
+    track_id = _u32(h, 4)
+    at = 8 + (8 if flags & 0x01 else 0) + (4 if flags & 0x02 else 0)
+    default = _u32(h, at) if flags & 0x08 else trex.get(track_id, 0)
+    d = read(tfdt[0], 12)
+    start = int(struct.unpack_from(">Q", d, 4)[0]) if d[0] == 1 else _u32(d, 4)
+    total = 0
+    for kind, body, end, _ in _boxes(read, lo, hi):
+        if kind != b"trun":
+            continue
+        t = read(body, end - body)
+        tflags = int.from_bytes(t[1:4], "big")
+        count = _u32(t, 4)
+        p = 8 + (4 if tflags & 0x01 else 0) + (4 if tflags & 0x04 else 0)
+        if not tflags & 0x100:
+            total += count * default
+            continue
+        step = 4 * sum(1 for bit in (0x100, 0x200, 0x400, 0x800) if tflags & bit)
+        total += sum(_u32(t, p + i * step) for i in range(count))
+    return track_id, start, total
+
+
+def fragments(read: Reader, size: int, limit: int = 200_000) -> Fragments | None:
+    """The fragment index of a fragmented MP4 that Media Source Extensions can play, else None.
+
+    Reads box headers only (plus ``moov`` and each ``moof``): fast for any size.
+    None for a plain (unfragmented) MP4, a codec other than H.264, AAC, MP3, Opus
+    or FLAC, or more than ``limit`` fragments.
+    """
+    try:
+        moov = None
+        offsets: list[int] = []
+        ends: list[int] = []
+        first_ticks: list[int] = []
+        end_ticks: list[int] = []
+        tracks: dict[int, tuple[int, str]] = {}
+        trex: dict[int, int] = {}
+        lead: int | None = None
+        for kind, body, end, head in _boxes(read, 0, size):
+            if kind == b"moov":
+                moov = (body, end)
+                for k, b, e, _ in _boxes(read, body, end):
+                    if k == b"trak":
+                        info = _track_info(read, b, e)
+                        if info is None:
+                            return None
+                        tracks[info[0]] = (info[1], info[2])
+                trex = _trex_durations(read, body, end)
+                if not trex:
+                    return None  # no mvex: not fragmented
+            elif kind == b"moof":
+                if moov is None or len(offsets) >= limit:
+                    return None
+                traf = _child(read, body, end, b"traf")
+                timing = _traf_time(read, *traf, trex) if traf is not None else None
+                if timing is None:
+                    return None
+                track_id, start, dur = timing
+                lead = track_id if lead is None else lead
+                if track_id != lead or track_id not in tracks:
+                    return None
+                offsets.append(head)
+                ends.append(end)
+                first_ticks.append(start)
+                end_ticks.append(start + dur)
+            elif kind == b"mdat" and offsets:
+                ends[-1] = end
+        if moov is None or not offsets or lead is None:
+            return None
+        scale = tracks[lead][0]
+        codecs = ",".join(c for _, c in tracks.values())
+        major = "video" if any(c.startswith("avc") for _, c in tracks.values()) else "audio"
+        return Fragments(
+            mime=f'{major}/mp4; codecs="{codecs}"',
+            init_end=moov[1],
+            offsets=offsets,
+            ends=ends,
+            starts=[t / scale for t in first_ticks],
+            duration=(end_ticks[-1] - first_ticks[0]) / scale,
+        )
+    except (struct.error, OSError, ValueError, IndexError):
+        return None

@@ -7,6 +7,8 @@ and a typed payload:
 
 * ``detail``: decimated columns of a window (binary buffers).
 * ``media-chunk``: bytes of a local media file or of media bytes.
+* ``media-index``: the fragments of a fragmented MP4 (byte ranges and start
+  times), which the browser then streams with Media Source Extensions.
 
 Replies with numbers or bytes carry them as binary buffers with their byte
 ``sizes``, or as base64 text (``b64``) when the request asks (``b64: true``)
@@ -89,6 +91,8 @@ class Protocol:
                 as_b64 = content.get("b64") is True or self.widget.transport == "base64"
                 header, bufs = transport.reply(header, bufs, as_b64)
                 self.widget.send({"type": kind, "id": rid, "error": None, **header}, bufs)
+            elif kind == "media-index":
+                self.widget.send({"type": kind, "id": rid, "error": None, **self.media_index()})
             elif kind == EDIT_MESSAGE:
                 self.widget.send(self.edit(content, rid))  # type: ignore[arg-type]
             else:
@@ -108,6 +112,16 @@ class Protocol:
         offset, length = int(req["offset"]), int(req["length"])
         chunk = source.read(offset, length)
         return {"offset": offset, "length": len(chunk), "size": source.size}, [chunk]
+
+    def media_index(self) -> dict[str, Any]:
+        """``media-index``: where the fragments of a fragmented MP4 are, to stream it."""
+        source = self.widget.media_source
+        if source is None:
+            raise MediaError("this widget has no media")
+        index = source.fragments()
+        if index is None:
+            raise MediaError(f"{source.name} is not a fragmented MP4 this browser can stream")
+        return {"index": index.to_json()}
 
     def edit(self, req: EditRequest, rid: Any) -> dict[str, Any]:
         """Apply the operations newer than the client's last applied one; the reply.

@@ -108,6 +108,13 @@ def own_server(
 
 
 @pytest.fixture(scope="session")
+def nb7_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    """A Notebook 7 server (``jupyter notebook``; pages under ``/notebooks/``) for the session."""
+    with own_server(tmp_path_factory, "nb7", app="notebook") as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     with own_server(tmp_path_factory) as srv:
         yield srv

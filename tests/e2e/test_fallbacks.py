@@ -68,7 +68,8 @@ def test_without_files_handler_media_streams_from_the_kernel_and_seeks(lab: Any)
 def test_a_large_file_through_the_kernel_never_sits_whole_in_the_page_heap(
     lab: Any, tmp_path: Path
 ) -> None:
-    """128 MB through the kernel: the page's JS heap grows by far less than the file."""
+    """128 MB through the kernel: the page's memory (JS heap and ArrayBuffers) grows by far
+    less than the file: it never holds the whole file, one chunk at a time."""
     size = 128 * 1024 * 1024
     big = tmp_path / "big.mp4"  # outside the server root: only the kernel can serve it
     shutil.copy(lab.srv.sample.originals.video, big)
@@ -77,14 +78,21 @@ def test_a_large_file_through_the_kernel_never_sits_whole_in_the_page_heap(
     cdp = lab.context.new_cdp_session(lab.page)
     lab.run_notebook("bigfile", [_big_series_cell(str(big)) + "w"])
     lab.page.wait_for_selector(wk.part("root"), state="visible")
+
+    def heap() -> int:
+        """The page's JS heap plus its ArrayBuffers' bytes (they live outside the heap)."""
+        usage = cdp.send("Runtime.getHeapUsage")
+        return int(usage["usedSize"]) + int(usage.get("backingStorageSize", 0))
+
+    assert "backingStorageSize" in cdp.send("Runtime.getHeapUsage"), "cannot see ArrayBuffers"
     cdp.send("HeapProfiler.collectGarbage")
-    base = cdp.send("Runtime.getHeapUsage")["usedSize"]
+    base = heap()
     peak = base
     src = ""
 
     def loaded() -> str:
         nonlocal peak
-        peak = max(peak, cdp.send("Runtime.getHeapUsage")["usedSize"])
+        peak = max(peak, heap())
         return str(wk.media_state(lab.page).get("src") or "")
 
     ok, src = h.wait_until(loaded, lambda s: s.startswith("blob:"), timeout=120, interval=0.1)
@@ -197,3 +205,74 @@ def test_a_browser_that_plays_aac_shows_no_note(lab: Any, aac_clip: str) -> None
     assert lab.json("w.media_source.audio_codec") == "mp4a.40.2"
     lab.page.wait_for_timeout(300)
     assert lab.page.locator(wk.part("media-note")).count() == 0
+
+
+@pytest.fixture(scope="module")
+def fragmented_clip(tmp_path_factory: pytest.TempPathFactory, lab_server: Any) -> Path:
+    """The sample video as a fragmented MP4 (1 s fragments), outside the server root."""
+    import imageio_ffmpeg
+
+    clip = tmp_path_factory.mktemp("fragmented") / "walk_fragmented.mp4"
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-i",
+            str(lab_server.sample.originals.video),
+            "-c:v",
+            "libx264",
+            "-g",
+            "25",
+            "-pix_fmt",
+            "yuv420p",
+            "-movflags",
+            "frag_keyframe+empty_moov+default_base_moof",
+            str(clip),
+        ],
+        check=True,
+    )
+    return clip
+
+
+_BUFFERED_JS = """() => {
+  const m = document.querySelector('[data-part="media"]');
+  const out = [];
+  for (let i = 0; i < m.buffered.length; i++) out.push([m.buffered.start(i), m.buffered.end(i)]);
+  return {stream: m.dataset.stream || null, buffered: out, time: m.currentTime,
+          duration: m.duration, seeking: m.seeking, src: m.currentSrc};
+}"""
+
+
+def test_a_fragmented_mp4_streams_from_the_kernel_and_seeks_without_loading_it_whole(
+    lab: Any, fragmented_clip: Path
+) -> None:
+    cell = wk.widget_cells(lab.srv.sample.data, str(fragmented_clip))
+    lab.run_notebook("fragmented", cell)
+    wk.wait_for_widget(lab.page)
+    state = lab.page.evaluate(_BUFFERED_JS)
+    assert state["stream"] == "mse", f"the fragmented MP4 was not streamed: {state}"
+    assert state["duration"] == pytest.approx(30.0, abs=0.1), state
+    assert lab.json("w.media_duration") == pytest.approx(30.0, abs=0.1)
+    # Seek near the end: fragments there are fetched, those 20 s behind are dropped.
+    lab.exec("w.selection = (27.0, 29.0)")
+    target = lab.json("w.data_to_media(27.0)")
+    ok, state = h.wait_until(
+        lambda: lab.page.evaluate(_BUFFERED_JS),
+        lambda s: (
+            not s["seeking"]
+            and abs(s["time"] - target) < 0.05
+            and s["buffered"]
+            and s["buffered"][0][0] >= 5.0
+        ),
+        timeout=15,
+    )
+    assert ok, (
+        f"after seeking to {target} s the stream should play there and hold no media from "
+        f"before 5 s (20 s behind): {state}"
+    )
+    t0 = state["time"]
+    lab.page.evaluate("() => document.querySelector('[data-part=\"media\"]').play()")
+    ok, _ = h.wait_until(lambda: wk.media_time(lab.page), lambda v: v > t0 + 0.5, 10)
+    assert ok, f"the stream did not play on: {lab.page.evaluate(_BUFFERED_JS)}"

@@ -42,12 +42,6 @@ PX_TOL = 2.0  # overlays must sit within this many pixels of where the model put
 
 
 @pytest.fixture(scope="module")
-def nb7_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
-    with own_server(tmp_path_factory, "nb7", app="notebook") as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
 def nb7(nb7_server: LabServer, browser: Any) -> Iterator[Lab]:
     """One Notebook 7 page showing ``w`` twice: 300k samples over 30 s, the sample video."""
     video = nb7_server.sample.video

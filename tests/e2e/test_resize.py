@@ -1,4 +1,5 @@
-"""End-to-end: after a resize, regions, playheads and the range sit where the model says.
+"""End-to-end: after a resize, regions, playheads and the range sit where the model says,
+in JupyterLab and in Notebook 7.
 
 uPlot applies a new size a microtask after ``setSize``; overlays placed from
 the plot's old width were drawn at the old scale until the next drag.
@@ -8,11 +9,13 @@ Run: ``python -m pytest tests/e2e -m e2e``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import harness as h
 import pytest
 import widgetkit as wk
+from conftest import lab_page
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +24,28 @@ REGION = (1.0, 3.0)
 MEDIA_AT = 2.0
 
 
-def test_overlays_follow_a_resize(lab: Any) -> None:
+# JupyterLab toggles its left area with a command; Notebook 7 opens its first left panel.
+_TOGGLE_LEFT_JS = """async () => {
+  const app = window.jupyterapp;
+  if (app.commands.hasCommand('application:toggle-left-area')) {
+    return app.commands.execute('application:toggle-left-area');
+  }
+  const first = Array.from(app.shell.widgets('left'))[0];
+  if (!first) throw new Error('Notebook 7 has no left panel to open');
+  app.shell.expandLeft(first.id);
+}"""
+
+
+@pytest.fixture(params=["lab", "notebook"])
+def app_page(request: pytest.FixtureRequest, browser: Any) -> Iterator[Any]:
+    """A page in JupyterLab, or in Notebook 7."""
+    srv = request.getfixturevalue("lab_server" if request.param == "lab" else "nb7_server")
+    with lab_page(srv, browser) as lab:
+        yield lab
+
+
+def test_overlays_follow_a_resize(app_page: Any) -> None:
+    lab = app_page
     sample = lab.srv.sample
     extra = f"w.selection = (0.0, 4.0)\nw.add_region({REGION[0]!r}, {REGION[1]!r}, 'Run')\n"
     lab.run_notebook("resize", wk.widget_cells(sample.data, sample.video, extra))
@@ -64,6 +88,7 @@ def test_overlays_follow_a_resize(lab: Any) -> None:
     resized(first, "narrowing the window")
     narrow = check("after the window got narrower")
 
-    page.evaluate("() => window.jupyterapp.commands.execute('application:toggle-left-area')")
+    page.evaluate(_TOGGLE_LEFT_JS)
     resized(narrow, "toggling the left sidebar")
     check("after toggling the left sidebar")
+    assert "/notebooks/" in page.url or "/lab/" in page.url, page.url
