@@ -51,14 +51,33 @@ def _big_series_cell(media: str, extra: str = "") -> str:
     )
 
 
+# Record every text the status line shows (a note may last only while loading).
+_STATUS_LOG = """
+(() => {
+  window.__statusTexts = [];
+  new MutationObserver(() => {
+    for (const el of document.querySelectorAll('[data-part="status"]')) {
+      const t = el.textContent;
+      if (t && window.__statusTexts.at(-1) !== t) window.__statusTexts.push(t);
+    }
+  }).observe(document, {subtree: true, childList: true, characterData: true});
+})();
+"""
+
+
 def test_without_files_handler_media_streams_from_the_kernel_and_seeks(lab: Any) -> None:
     refused = _no_files_handler(lab)
+    lab.page.add_init_script(_STATUS_LOG)
     sample = lab.srv.sample
     lab.run_notebook("nofiles", wk.widget_cells(sample.data, sample.video))
     wk.wait_for_widget(lab.page)
     state = wk.media_state(lab.page)
     assert state["src"].startswith("blob:"), f"media did not come from the kernel: {state}"
     assert refused, "the widget never tried /files/ first (the test would prove nothing)"
+    texts = lab.page.evaluate("() => window.__statusTexts")
+    assert any(f"Loading {sample.video} through the kernel" in t for t in texts), (
+        f"no progress note while the media came through the kernel: {texts}"
+    )
     lab.exec("w.selection = (12.0, 17.0)")
     target = lab.json("w.data_to_media(12.0)")
     ok, _ = h.wait_until(lambda: wk.media_time(lab.page), lambda v: abs(v - target) < 0.05, 10)
