@@ -183,3 +183,24 @@ export class ChunkCache {
     return this.chunks.length;
   }
 }
+
+/** What the detail chart draws for a window, and how good it is. */
+export interface DetailChoice {
+  chunk: Chunk | null;
+  /** "detail": fine enough for the width; "coarse": a cached chunk that covers the window; "overview": nothing better held. */
+  source: "detail" | "coarse" | "overview";
+}
+
+/**
+ * The best data held for window [lo, hi] drawn `px` pixels wide: the overview
+ * when it holds raw samples, else a cached chunk good enough for this width,
+ * else the finest cached chunk that covers the window (a zoom beyond the
+ * prefetch), else the overview, until the kernel answers.
+ */
+export function chooseDetail(overview: Chunk | null, cache: ChunkCache, lo: number, hi: number, px: number): DetailChoice {
+  const good = overview && overview.bucket <= 1 ? overview : cache.find(lo, hi, px);
+  if (good) return { chunk: good, source: "detail" };
+  const coarse = cache.covering(lo, hi);
+  if (coarse) return { chunk: coarse, source: "coarse" };
+  return { chunk: overview, source: "overview" };
+}

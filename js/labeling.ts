@@ -22,7 +22,9 @@ import {
   type Op,
   type Region,
 } from "./regions";
+import { SHORTCUTS, type Action } from "./keys";
 import { SaveStatus, type ErrorBox } from "./savestatus";
+import { elementScale, scale, seconds, timeAtClient, toPx } from "./scale";
 
 /** Half-width, in CSS pixels, of the zone that grabs a region's edge or a point event. */
 const EDGE_GRAB_PX = 4;
@@ -55,25 +57,10 @@ export interface LabelHost extends ErrorBox {
   playing(): boolean;
   seekData(rel: number): void;
   playRange(a: number, b: number): void;
-  togglePlay(): void;
-  stepWindow(direction: number): void;
-  stepFrame(direction: number): void;
 }
 
 export const LABEL_PALETTE = ["#e15759", "#4e79a7", "#59a14f", "#f28e2b", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f"];
 
-const SHORTCUTS: [string, string][] = [
-  ["1-9 (or a label's key)", "pick a label; change the selected region's label; while playing, open then close a region at the playhead"],
-  ["drag on the chart", "draw a region with the active label"],
-  ["double-click, or .", "point event (at the click, or at the playhead)"],
-  ["click a region", "select it and seek the media to its start; drag its body to move, its edges to resize"],
-  ["Delete / Backspace", "remove the selected region"],
-  ["Ctrl/Cmd+Z, Ctrl/Cmd+Shift+Z", "undo, redo"],
-  ["Space", "play / pause"],
-  ["← →", "step the window by its width"],
-  ["Shift+← →", "step one video frame"],
-  ["Esc", "deselect"],
-];
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, part?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -127,7 +114,6 @@ export class Labeler {
     host.model.on("change:regions", this.onRegions);
     host.model.on("change:_labels", this.onLabels);
     this.unsubscribe = host.edits.subscribe({ change: this.onRegions });
-    host.root.addEventListener("keydown", (e) => this.onKey(e), { signal: host.signal });
   }
 
   /** Re-attach the layers after the charts were rebuilt, and hook pointer input. */
@@ -297,8 +283,9 @@ export class Labeler {
     const over = this.host.detailOver();
     if (!over) return;
     const [lo, hi] = this.host.window();
-    const w = over.clientWidth;
-    const x = (t: number) => (hi > lo ? ((t - lo) / (hi - lo)) * w : 0);
+    const sc = scale(lo, hi, over.clientWidth);
+    const w = sc.width;
+    const x = (t: number) => toPx(sc, t);
     const shown = visible(regions, lo, hi);
     const lanes = assignLanes(shown);
     const nodes: HTMLElement[] = [];
@@ -332,12 +319,11 @@ export class Labeler {
   private drawOverview(regions: Region[]): void {
     const over = this.host.overviewOver();
     if (!over) return;
-    const span = this.host.span();
-    const w = over.clientWidth;
+    const sc = scale(0, this.host.span(), over.clientWidth);
     const nodes = regions.map((r) => {
       const d = el("div", "tsv-overview-region");
-      d.style.left = `${span > 0 ? (r.start / span) * w : 0}px`;
-      d.style.width = `${Math.max(span > 0 ? ((r.end - r.start) / span) * w : 0, 2)}px`;
+      d.style.left = `${toPx(sc, r.start)}px`;
+      d.style.width = `${Math.max(toPx(sc, r.end) - toPx(sc, r.start), 2)}px`;
       d.style.background = this.color(r.label);
       return d;
     });
@@ -348,8 +334,7 @@ export class Labeler {
 
   private timeAt(clientX: number, over: HTMLElement): number {
     const [lo, hi] = this.host.window();
-    const rect = over.getBoundingClientRect();
-    return lo + ((clientX - rect.left) / Math.max(rect.width, 1)) * (hi - lo);
+    return timeAtClient(over, lo, hi, clientX);
   }
 
   private onPointerDown(e: PointerEvent, over: HTMLElement): void {
@@ -418,10 +403,10 @@ export class Labeler {
   /** The region part under the pointer: the same lanes and margins the drawing uses. */
   private hitAt(e: MouseEvent, over: HTMLElement): Hit | null {
     const [lo, hi] = this.host.window();
-    const rect = over.getBoundingClientRect();
+    const sc = elementScale(over, lo, hi);
     const shown = visible(this.regions(), lo, hi);
-    const tol = (EDGE_GRAB_PX / Math.max(rect.width, 1)) * (hi - lo);
-    const y = (e.clientY - rect.top) / Math.max(rect.height, 1);
+    const tol = seconds(sc, EDGE_GRAB_PX);
+    const y = (e.clientY - sc.top) / Math.max(sc.height, 1);
     return hitTest(shown, assignLanes(shown), this.timeAt(e.clientX, over), y, tol);
   }
 
@@ -439,44 +424,35 @@ export class Labeler {
 
   // -- keyboard ---------------------------------------------------------------------------------
 
-  private onKey(e: KeyboardEvent): void {
-    const target = e.target as HTMLElement;
-    if (target.closest("input, textarea, select, [contenteditable=true]") || target.tagName === "VIDEO" || target.tagName === "AUDIO") {
-      if (!(e.key === " " && (target.tagName === "VIDEO" || target.tagName === "AUDIO"))) return;
-    }
-    const mod = e.ctrlKey || e.metaKey;
-    let handled = true;
-    if (mod && (e.key === "z" || e.key === "Z")) {
-      if (e.shiftKey) this.host.edits.redo();
-      else this.host.edits.undo();
-    } else if (mod && (e.key === "y" || e.key === "Y")) {
-      this.host.edits.redo();
-    } else if (mod || e.altKey) {
-      handled = false;
-    } else if (e.key === " ") {
-      this.host.togglePlay();
-    } else if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
-      const dir = e.key === "ArrowLeft" ? -1 : 1;
-      if (e.shiftKey) this.host.stepFrame(dir);
-      else this.host.stepWindow(dir);
-    } else if (e.key === "Delete" || e.key === "Backspace") {
-      this.deleteSelected();
-    } else if (e.key === "Escape") {
-      this.selected = null;
-      this.draw();
-    } else if (e.key === "?") {
-      this.help.hidden = !this.help.hidden;
-    } else if (e.key === ".") {
-      const t = this.host.playheadTime();
-      if (t !== null && this.active) this.addEvent(t);
-    } else {
-      const label = this.labels().find((l) => l.key === e.key);
-      if (label) this.onLabelKey(label.name);
-      else handled = false;
-    }
-    if (handled) {
-      e.preventDefault();
-      e.stopPropagation();
+  /** Carry out a labeling action from the keymap (keys.ts); false when it is not one. */
+  onAction(a: Action): boolean {
+    switch (a.kind) {
+      case "undo":
+        this.host.edits.undo();
+        return true;
+      case "redo":
+        this.host.edits.redo();
+        return true;
+      case "delete":
+        this.deleteSelected();
+        return true;
+      case "deselect":
+        this.selected = null;
+        this.draw();
+        return true;
+      case "help":
+        this.help.hidden = !this.help.hidden;
+        return true;
+      case "event": {
+        const t = this.host.playheadTime();
+        if (t !== null && this.active) this.addEvent(t);
+        return true;
+      }
+      case "label":
+        this.onLabelKey(a.name);
+        return true;
+      default:
+        return false;
     }
   }
 

@@ -11,14 +11,18 @@ import type { AnyModel } from "@anywidget/types";
 import type uPlot from "uplot";
 import { withGaps } from "./buffers";
 import { makeChart, type Data } from "./chart";
-import type { Chunk } from "./detail";
+import { chooseDetail, type Chunk } from "./detail";
 import type { MediaInfo } from "./media";
 import { Player } from "./player";
 import { Labeler } from "./labeling";
 import { MediaTimeSync } from "./mediatime";
-import { jumpTo, moveBy, resizeEdge, zoomAround, type Sel } from "./range";
+import { moveBy, zoomAround, type Sel } from "./range";
+import { RangeControl } from "./rangecontrol";
 import type { ModelState } from "./state";
 import type { Host } from "./hosts/host";
+import { bindKeys, type Action } from "./keys";
+import { onPlot, scale, timeAtClient, toPx } from "./scale";
+import { near, SelectionSync } from "./selectionsync";
 import { readTheme, type Theme } from "./theme";
 import type { TimeMeta } from "./timefmt";
 import { toData, toMedia, type TimeMap } from "./timemap";
@@ -31,10 +35,6 @@ interface Meta extends TimeMeta {
 }
 
 const OVERVIEW_HEIGHT = 72;
-/** Save the selection to the kernel at most this often while dragging (ms). */
-const SAVE_INTERVAL_MS = 100;
-/** Below this width (pixels) the range gets a wider body to grab and its handles move outside. */
-const NARROW_RANGE_PX = 20;
 
 function div(part: string | null, cls: string, parent?: HTMLElement): HTMLDivElement {
   const d = document.createElement("div");
@@ -44,10 +44,6 @@ function div(part: string | null, cls: string, parent?: HTMLElement): HTMLDivEle
   return d;
 }
 
-function near(a: number, b: number, eps = 1e-9): boolean {
-  return Math.abs(a - b) <= eps * Math.max(1, Math.abs(a), Math.abs(b));
-}
-
 export class View {
   private readonly ac = new AbortController();
   private readonly root: HTMLDivElement;
@@ -55,7 +51,6 @@ export class View {
   private readonly detailBox: HTMLDivElement;
   private readonly overviewBox: HTMLDivElement;
   private readonly statusLine: HTMLDivElement;
-  private readonly rangeEl: HTMLDivElement;
   private readonly playhead: HTMLDivElement;
   private readonly overviewPlayhead: HTMLDivElement;
   private errorBox: HTMLDivElement | null = null;
@@ -66,13 +61,11 @@ export class View {
   private detailPx = 0;
   private player: Player | null = null;
   private sel: Sel = [0, 0];
-  private dragging = false;
   private theme: Theme;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly modelHandlers: [string, () => void][] = [];
-  private lastSave = 0;
-  private saveTimer: ReturnType<typeof setTimeout> | null = null;
-  private recentSel: Sel[] = [];
+  private readonly range: RangeControl;
+  private readonly selSync: SelectionSync;
   private followNextSeek = false;
   private readonly labeler: Labeler;
   private readonly mediaTime: MediaTimeSync;
@@ -91,14 +84,26 @@ export class View {
     this.detailBox = div("detail", "tsv-detail", this.root);
     this.overviewBox = div("overview", "tsv-overview", this.root);
     this.statusLine = div("status", "tsv-status", this.root);
-    this.rangeEl = div("range", "tsv-range", undefined);
-    div("range-start", "tsv-handle tsv-handle-start", this.rangeEl);
-    div("range-end", "tsv-handle tsv-handle-end", this.rangeEl);
+    this.range = new RangeControl(
+      {
+        span: () => this.meta().span,
+        window: () => this.sel,
+        minWidth: () => this.minWidth(),
+        moving: (sel) => {
+          this.applySelection(sel, "local");
+          this.selSync.commit(this.sel, false);
+        },
+        moved: () => this.selSync.commit(this.sel, true),
+        focus: () => this.root.focus({ preventScroll: true }),
+      },
+      this.ac.signal,
+    );
+    this.selSync = new SelectionSync(model, (s) => this.applySelection(s, "model"), () => this.sel, () => this.range.dragging);
     this.playhead = div("playhead", "tsv-playhead", undefined);
     this.overviewPlayhead = div("overview-playhead", "tsv-playhead tsv-overview-playhead", undefined);
     this.theme = readTheme(this.root, host);
 
-    this.sel = this.modelSelection() ?? [0, 0];
+    this.sel = this.selSync.get() ?? [0, 0];
     this.mediaTime = new MediaTimeSync(model, () => this.player, () => {
       this.followNextSeek = this.syncMode() === "both";
     });
@@ -120,13 +125,8 @@ export class View {
       playing: () => !!this.player && !this.player.paused,
       seekData: (rel) => this.seekData(rel),
       playRange: (a, b) => this.player?.playBetween(toMedia(a, this.timemap()), toMedia(b, this.timemap())),
-      togglePlay: () => this.player?.toggle(),
-      stepWindow: (dir) => this.stepWindow(dir),
-      stepFrame: (dir) => {
-        this.followNextSeek = this.syncMode() === "both";
-        this.player?.stepFrames(dir);
-      },
     });
+    bindKeys(this.root, this.ac.signal, () => (this.model.get("_labels") as { name: string; key?: string | null }[]) ?? [], (a) => this.onAction(a));
     this.buildCharts();
     this.listen();
     this.loadMedia();
@@ -147,11 +147,6 @@ export class View {
       offset: offset ?? null,
       rate: (this.model.get("rate") as number) ?? 1,
     };
-  }
-
-  private modelSelection(): Sel | null {
-    const s = this.model.get("selection") as [number, number] | null;
-    return s && s.length === 2 ? [Number(s[0]), Number(s[1])] : null;
   }
 
   private syncMode(): string {
@@ -182,7 +177,7 @@ export class View {
     this.detail = makeChart(this.detailBox, { meta, channels: meta.channels, width, height: this.model.get("height") as number, detail: true, theme, sized }, empty);
     this.overview = makeChart(this.overviewBox, { meta, channels: meta.channels, width, height: OVERVIEW_HEIGHT, detail: false, theme, sized }, this.chunkData(this.st.overview));
     this.overview.setScale("x", { min: 0, max: meta.span || 1 });
-    this.overview.over.appendChild(this.rangeEl);
+    this.range.attach(this.overview.over);
     this.overview.over.appendChild(this.overviewPlayhead);
     this.detail.over.appendChild(this.playhead);
     this.detailChunk = null;
@@ -202,12 +197,7 @@ export class View {
     const [lo, hi] = this.sel;
     const px = this.detail.over.clientWidth || this.width();
     this.detailPx = this.detail.over.clientWidth;
-    // Good enough for this width, else the finest chunk that covers the window
-    // (a zoom beyond the prefetch), else the overview, until the kernel answers.
-    const ov = this.st.overview;
-    const good = ov && ov.bucket <= 1 ? ov : this.st.cache.find(lo, hi, px);
-    const coarse = good ? null : this.st.cache.covering(lo, hi);
-    const chunk = good ?? coarse ?? this.st.overview;
+    const { chunk, source } = chooseDetail(this.st.overview, this.st.cache, lo, hi, px);
     if (chunk !== this.detailChunk) {
       this.detailChunk = chunk;
       this.detail.setData(this.chunkData(chunk), false);
@@ -217,7 +207,7 @@ export class View {
     this.detail.setScale("x", { min: lo, max });
     this.st.want(lo, hi, px);
     const ds = this.detailBox.dataset;
-    ds.source = good ? "detail" : coarse ? "coarse" : "overview";
+    ds.source = source;
     ds.lo = String(lo);
     ds.hi = String(hi);
     ds.requests = String(this.st.detailRequests);
@@ -258,111 +248,26 @@ export class View {
     this.updateStatus();
   }
 
-  /** Store the window in the model; saved at most every SAVE_INTERVAL_MS, and at once when final. */
-  private commitSelection(final: boolean): void {
-    const sel: Sel = [this.sel[0], this.sel[1]];
-    this.model.set("selection", sel);
-    const now = performance.now();
-    const save = () => {
-      this.saveTimer = null;
-      this.lastSave = performance.now();
-      const cur = this.model.get("selection") as Sel;
-      this.recentSel = [...this.recentSel.slice(-7), [cur[0], cur[1]]];
-      this.model.save_changes();
-    };
-    if (final || now - this.lastSave >= SAVE_INTERVAL_MS) {
-      if (this.saveTimer) clearTimeout(this.saveTimer);
-      save();
-    } else if (!this.saveTimer) {
-      this.saveTimer = setTimeout(save, SAVE_INTERVAL_MS - (now - this.lastSave));
-    }
-  }
-
-  private onModelSelection = (): void => {
-    const s = this.modelSelection();
-    if (!s || this.dragging) return;
-    if (near(s[0], this.sel[0]) && near(s[1], this.sel[1])) return;
-    // The kernel echoes what this view sent; a stale echo must not pull the range back.
-    if (this.recentSel.some((r) => near(r[0], s[0], 1e-7) && near(r[1], s[1], 1e-7))) return;
-    this.applySelection(s, "model");
-  };
-
   private positionRange(): void {
-    if (!this.overview) return;
-    const u = this.overview;
-    const left = u.valToPos(this.sel[0], "x");
-    const right = u.valToPos(this.sel[1], "x");
-    this.rangeEl.style.left = `${left}px`;
-    this.rangeEl.style.width = `${Math.max(right - left, 2)}px`;
-    this.rangeEl.classList.toggle("tsv-range-narrow", right - left < NARROW_RANGE_PX);
+    if (this.overview) this.range.place(this.sel, this.overview.over.clientWidth);
   }
 
   // -- pointer interaction ------------------------------------------------------------------
 
   private attachPointerHandlers(): void {
     const signal = this.ac.signal;
-    const over = this.overview!.over;
-    over.addEventListener("pointerdown", (e) => this.onOverviewPointerDown(e, over), { signal });
     const dover = this.detail!.over;
     dover.addEventListener("wheel", (e) => this.onDetailWheel(e, dover), { signal, passive: false });
-  }
-
-  private onOverviewPointerDown(e: PointerEvent, over: HTMLElement): void {
-    if (e.button !== 0) return;
-    const u = this.overview!;
-    const span = this.meta().span;
-    const part = (e.target as HTMLElement).dataset?.part;
-    const x0 = e.clientX;
-    const rect = over.getBoundingClientRect();
-    const timeAt = (clientX: number) => u.posToVal(clientX - rect.left, "x");
-    let start: Sel = [this.sel[0], this.sel[1]];
-    let mode: "move" | "start" | "end" = "move";
-    if (part === "range-start") mode = "start";
-    else if (part === "range-end") mode = "end";
-    else if (part !== "range") {
-      // A click outside the range jumps it there; keep holding to drag on.
-      start = jumpTo(start, timeAt(e.clientX), span);
-      this.applySelection(start, "local");
-      this.commitSelection(false);
-    }
-    e.preventDefault();
-    over.setPointerCapture(e.pointerId);
-    this.dragging = true;
-    this.root.focus({ preventScroll: true });
-    const move = (ev: PointerEvent) => {
-      let next: Sel;
-      if (mode === "move") {
-        const dt = timeAt(ev.clientX) - timeAt(x0);
-        next = moveBy(start, dt, span);
-      } else {
-        next = resizeEdge(start, mode, timeAt(ev.clientX), span, this.minWidth());
-      }
-      this.applySelection(next, "local");
-      this.commitSelection(false);
-    };
-    const moveAc = new AbortController();
-    const end = () => {
-      moveAc.abort();
-      this.dragging = false;
-      this.commitSelection(true);
-    };
-    const opts = { signal: AbortSignal.any([this.ac.signal, moveAc.signal]) };
-    over.addEventListener("pointermove", move, opts);
-    over.addEventListener("pointerup", end, opts);
-    over.addEventListener("pointercancel", end, opts);
   }
 
   private onDetailWheel(e: WheelEvent, over: HTMLElement): void {
     // Plain wheel scrolls the notebook; Ctrl/Cmd+wheel (and pinch) zooms the window.
     if (!(e.ctrlKey || e.metaKey)) return;
     e.preventDefault();
-    const u = this.detail!;
-    const at = u.posToVal(e.clientX - over.getBoundingClientRect().left, "x");
+    const at = timeAtClient(over, this.sel[0], this.sel[1], e.clientX);
     const factor = Math.pow(1.0015, e.deltaY);
     this.applySelection(zoomAround(this.sel, at, factor, this.meta().span, this.minWidth()), "local");
-    this.commitSelection(false);
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = setTimeout(() => this.commitSelection(true), SAVE_INTERVAL_MS);
+    this.selSync.settle(this.sel);
   }
 
   // -- media --------------------------------------------------------------------------------
@@ -431,14 +336,14 @@ export class View {
    */
   private followMedia(seeked: boolean): void {
     const player = this.player;
-    if (!player || this.dragging) return;
+    if (!player || this.range.dragging) return;
     const rel = toData(player.currentTime, this.timemap());
     const [a, b] = this.sel;
     if (!seeked && rel >= a && rel <= b) return;
     const next = moveBy([rel, rel + (b - a)], 0, this.meta().span);
     if (near(next[0], a) && near(next[1], b)) return;
     this.applySelection(next, "media");
-    this.commitSelection(true);
+    this.selSync.commit(this.sel, true);
   }
 
   private positionPlayheads(): void {
@@ -455,13 +360,12 @@ export class View {
       line.hidden = true;
       return;
     }
-    // uPlot applies setScale in a microtask, so valToPos may still see the old
-    // window here: place the line from the window this view has just set.
+    // uPlot applies setScale in a microtask, so its own scale may still be the
+    // old window here: place the line from the window this view has just set.
     const [lo, hi] = u === this.detail ? this.sel : [0, this.meta().span];
-    const w = u.over.clientWidth;
-    const x = hi > lo ? ((rel - lo) / (hi - lo)) * w : 0;
-    line.hidden = !(x >= -0.5 && x <= w + 0.5);
-    line.style.left = `${x}px`;
+    const sc = scale(lo, hi, u.over.clientWidth);
+    line.hidden = !onPlot(sc, rel);
+    line.style.left = `${toPx(sc, rel)}px`;
   }
 
   // -- messages, status -----------------------------------------------------------------------
@@ -507,14 +411,13 @@ export class View {
   }
 
   private listen(): void {
-    this.onModel("change:selection", this.onModelSelection);
     this.onModel("change:playing", this.onModelPlaying);
     this.onModel("change:media_time", this.mediaTime.onModelMediaTime);
     this.onModel("change:_media", () => this.loadMedia());
     this.onModel("change:_meta", () => {
       this.buildCharts();
       this.labeler.rebuildBar();
-      this.applySelection(this.modelSelection() ?? this.sel, "model");
+      this.applySelection(this.selSync.get() ?? this.sel, "model");
     });
     this.onModel("change:_overview", this.redrawOverview);
     this.st.overviewListeners.add(this.redrawOverview);
@@ -580,10 +483,28 @@ export class View {
     this.player?.seek(toMedia(rel, this.timemap()));
   }
 
+  /** Playback and window actions from the keymap; the labeling UI takes the rest. */
+  private onAction(a: Action): boolean {
+    switch (a.kind) {
+      case "play":
+        this.player?.toggle();
+        return true;
+      case "window":
+        this.stepWindow(a.dir);
+        return true;
+      case "frame":
+        this.followNextSeek = this.syncMode() === "both";
+        this.player?.stepFrames(a.dir);
+        return true;
+      default:
+        return this.labeler.onAction(a);
+    }
+  }
+
   private stepWindow(direction: number): void {
     const w = this.sel[1] - this.sel[0];
     this.applySelection(moveBy(this.sel, direction * w, this.meta().span), "local");
-    this.commitSelection(true);
+    this.selSync.commit(this.sel, true);
   }
 
   destroy(): void {
@@ -591,7 +512,7 @@ export class View {
     this.labeler.destroy();
     for (const [name, fn] of this.modelHandlers) this.model.off(name, fn);
     for (const fn of this.unsubscribe) fn();
-    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.selSync.dispose();
     this.player?.destroy();
     this.detail?.destroy();
     this.overview?.destroy();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChunkCache, goodEnough, MAX_AHEAD, MAX_BUCKETS, Motion, prefetchPlan, secondsPerBucket, windowRequest, ZOOM_PREFETCH, type Chunk } from "../detail";
+import { ChunkCache, goodEnough, MAX_AHEAD, MAX_BUCKETS, Motion, prefetchPlan, secondsPerBucket, windowRequest, ZOOM_PREFETCH, type Chunk, chooseDetail } from "../detail";
 
 function chunk(lo: number, hi: number, buckets: number, bucket = 10): Chunk {
   const x = new Float64Array(buckets * 2);
@@ -118,5 +118,23 @@ describe("requests reach ahead of a moving window", () => {
     // A jump (a click on the overview) is not a drag either.
     m.see(910, 500, 510);
     expect(m.ahead(910)).toBe(0);
+  });
+});
+
+describe("choosing what the detail chart draws", () => {
+  const chunk = (lo: number, hi: number, bucket: number, dt: number): Chunk => ({ lo, hi, bucket, dt, x: new Float64Array(0), ys: [] });
+  it("the overview when it holds raw samples; else a good cached chunk; else a coarse one; else the overview", () => {
+    const rawOverview = chunk(0, 100, 1, 0);
+    const overview = chunk(0, 100, 100, 0.1);
+    const cache = new ChunkCache(4);
+    expect(chooseDetail(rawOverview, cache, 10, 20, 1000)).toEqual({ chunk: rawOverview, source: "detail" });
+    expect(chooseDetail(overview, cache, 10, 20, 1000)).toEqual({ chunk: overview, source: "overview" });
+    const coarse = chunk(0, 50, 10, 0.05);
+    cache.add(coarse);
+    expect(chooseDetail(overview, cache, 10, 20, 1000)).toEqual({ chunk: coarse, source: "coarse" });
+    const fine = chunk(5, 25, 2, 0.01);
+    cache.add(fine);
+    expect(chooseDetail(overview, cache, 10, 20, 1000)).toEqual({ chunk: fine, source: "detail" });
+    expect(chooseDetail(null, new ChunkCache(4), 0, 1, 100)).toEqual({ chunk: null, source: "overview" });
   });
 });

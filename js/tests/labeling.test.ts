@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { bindKeys } from "../keys";
 import { Labeler, type LabelHost } from "../labeling";
 import { MemoryPersistence } from "../persist";
 import { ModelState } from "../state";
@@ -67,9 +68,6 @@ function view(w: ReturnType<typeof widget>, overrides: Partial<LabelHost> = {}) 
     playing: () => false,
     seekData: () => {},
     playRange: () => {},
-    togglePlay: () => {},
-    stepWindow: () => {},
-    stepFrame: () => {},
     showError: (text) => {
       let box = root.querySelector<HTMLElement>('[data-part="error"]');
       if (!box) {
@@ -88,6 +86,8 @@ function view(w: ReturnType<typeof widget>, overrides: Partial<LabelHost> = {}) 
   };
   const labeler = new Labeler(host);
   labeler.attach();
+  // As the View does: the one keymap hands labeling actions to the labeling UI.
+  bindKeys(root, ac.signal, () => (w.model.get("_labels") as { name: string; key?: string }[]) ?? [], (a) => labeler.onAction(a));
   const destroy = () => {
     ac.abort();
     labeler.destroy();

@@ -111,15 +111,18 @@ def test_a_large_file_through_the_kernel_never_sits_whole_in_the_page_heap(
 
     def loaded() -> str:
         nonlocal peak
+        # What the page holds, not garbage waiting for a collection (under load the
+        # collector lags behind the 4 MiB messages arriving).
+        cdp.send("HeapProfiler.collectGarbage")
         peak = max(peak, heap())
         return str(wk.media_state(lab.page).get("src") or "")
 
-    ok, src = h.wait_until(loaded, lambda s: s.startswith("blob:"), timeout=120, interval=0.1)
+    ok, src = h.wait_until(loaded, lambda s: s.startswith("blob:"), timeout=120, interval=0.05)
     assert ok, f"the 128 MB file never finished loading: {wk.media_state(lab.page)}"
     blob_size = lab.page.evaluate("async (u) => (await (await fetch(u)).blob()).size", src)
     assert blob_size == size, f"the blob holds {blob_size} bytes, the file {size}"
     grew = peak - base
-    assert grew < size / 2, (
+    assert grew < size / 4, (
         f"the page's heap grew by {grew / 1e6:.0f} MB while a {size / 1e6:.0f} MB file "
         "streamed through the kernel: it holds the file, not one chunk at a time"
     )
