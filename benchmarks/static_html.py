@@ -48,6 +48,7 @@ sys.path.insert(0, str(REPO / "tests" / "e2e"))
 
 import harness as h  # noqa: E402  (the project's e2e harness, reused as is)
 import statickit as sk  # noqa: E402
+from run import write_json  # noqa: E402  (benchmarks/run.py: the results-file writer)
 
 OPEN_TIMEOUT_MS = 30_000
 
@@ -257,10 +258,7 @@ def write_section(path: Path, section: dict[str, Any]) -> None:
         except ValueError:
             raise SystemExit(f"{path} exists and is not JSON; pass another --out") from None
     doc["static_html"] = section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, default=str))
-    tmp.replace(path)
+    write_json(path, doc)
 
 
 def main() -> int:

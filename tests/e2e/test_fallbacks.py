@@ -23,6 +23,13 @@ import widgetkit as wk
 pytestmark = pytest.mark.e2e
 
 
+def ffmpeg(*args: str) -> None:
+    """Run the ffmpeg that imageio-ffmpeg ships (a test dependency), quietly; raise on failure."""
+    import imageio_ffmpeg
+
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", *args], check=True)
+
+
 def _no_files_handler(lab: Any) -> list[str]:
     """Make every /files/ request fail (404), as in a host without Jupyter's handler."""
     refused: list[str] = []
@@ -172,34 +179,25 @@ _NO_AAC = """
 @pytest.fixture(scope="module")
 def aac_clip(lab_server: Any) -> str:
     """The sample video with AAC sound, in the server root; returns its name."""
-    import imageio_ffmpeg
-
     clip = lab_server.root / "with_aac.mp4"
     if not clip.exists():
-        subprocess.run(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-y",
-                "-loglevel",
-                "error",
-                "-i",
-                str(lab_server.sample.originals.video),
-                "-f",
-                "lavfi",
-                "-i",
-                "sine=duration=30",
-                "-map",
-                "0:v",
-                "-map",
-                "1:a",
-                "-c:v",
-                "copy",
-                "-c:a",
-                "aac",
-                "-shortest",
-                str(clip),
-            ],
-            check=True,
+        ffmpeg(
+            "-i",
+            str(lab_server.sample.originals.video),
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=duration=30",
+            "-map",
+            "0:v",
+            "-map",
+            "1:a",
+            "-c:v",
+            "copy",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(clip),
         )
     return clip.name
 
@@ -232,28 +230,19 @@ def test_a_browser_that_plays_aac_shows_no_note(lab: Any, aac_clip: str) -> None
 @pytest.fixture(scope="module")
 def fragmented_clip(tmp_path_factory: pytest.TempPathFactory, lab_server: Any) -> Path:
     """The sample video as a fragmented MP4 (1 s fragments), outside the server root."""
-    import imageio_ffmpeg
-
     clip = tmp_path_factory.mktemp("fragmented") / "walk_fragmented.mp4"
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-y",
-            "-loglevel",
-            "error",
-            "-i",
-            str(lab_server.sample.originals.video),
-            "-c:v",
-            "libx264",
-            "-g",
-            "25",
-            "-pix_fmt",
-            "yuv420p",
-            "-movflags",
-            "frag_keyframe+empty_moov+default_base_moof",
-            str(clip),
-        ],
-        check=True,
+    ffmpeg(
+        "-i",
+        str(lab_server.sample.originals.video),
+        "-c:v",
+        "libx264",
+        "-g",
+        "25",
+        "-pix_fmt",
+        "yuv420p",
+        "-movflags",
+        "frag_keyframe+empty_moov+default_base_moof",
+        str(clip),
     )
     return clip
 
