@@ -13,19 +13,18 @@ import { withGaps } from "./buffers";
 import { makeChart, type Data } from "./chart";
 import { chooseDetail, type Chunk } from "./detail";
 import type { MediaInfo } from "./media";
-import { Player } from "./player";
 import { Labeler } from "./labeling";
-import { MediaTimeSync } from "./mediatime";
+import { MediaTrack } from "./mediatrack";
 import { moveBy, zoomAround, type Sel } from "./range";
 import { RangeControl } from "./rangecontrol";
 import type { ModelState } from "./state";
 import type { Host } from "./hosts/host";
 import { bindKeys, type Action } from "./keys";
 import { onPlot, scale, timeAtClient, toPx } from "./scale";
-import { near, SelectionSync } from "./selectionsync";
+import { SelectionSync } from "./selectionsync";
 import { readTheme, type Theme } from "./theme";
 import type { TimeMeta } from "./timefmt";
-import { toData, toMedia, type TimeMap } from "./timemap";
+import { toMedia, type TimeMap } from "./timemap";
 
 interface Meta extends TimeMeta {
   n: number;
@@ -47,7 +46,6 @@ function div(part: string | null, cls: string, parent?: HTMLElement): HTMLDivEle
 export class View {
   private readonly ac = new AbortController();
   private readonly root: HTMLDivElement;
-  private readonly mediaBox: HTMLDivElement;
   private readonly detailBox: HTMLDivElement;
   private readonly overviewBox: HTMLDivElement;
   private readonly statusLine: HTMLDivElement;
@@ -59,16 +57,14 @@ export class View {
   private detailChunk: Chunk | null = null;
   /** The detail plot's width when the window was last drawn (pixels). */
   private detailPx = 0;
-  private player: Player | null = null;
   private sel: Sel = [0, 0];
   private theme: Theme;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly modelHandlers: [string, () => void][] = [];
   private readonly range: RangeControl;
   private readonly selSync: SelectionSync;
-  private followNextSeek = false;
   private readonly labeler: Labeler;
-  private readonly mediaTime: MediaTimeSync;
+  private readonly track: MediaTrack;
 
   constructor(
     private model: AnyModel,
@@ -80,7 +76,27 @@ export class View {
     this.root.tabIndex = 0;
     host.prepareRoot(this.root);
     this.root.dataset.theme = host.isDark() ? "dark" : "light";
-    this.mediaBox = div(null, "tsv-media", this.root);
+    this.track = new MediaTrack(
+      model,
+      {
+        window: () => this.sel,
+        span: () => this.meta().span,
+        timemap: () => this.timemap(),
+        syncMode: () => this.syncMode(),
+        dragging: () => this.range.dragging,
+        follow: (sel) => {
+          this.applySelection(sel, "media");
+          this.selSync.commit(this.sel, true);
+        },
+        moved: () => this.positionPlayheads(),
+        error: (text) => this.showError(text),
+        clearError: () => this.clearError(),
+        note: (text) => this.setStatusNote(text),
+      },
+      this.ac.signal,
+      { st, host },
+    );
+    this.root.append(this.track.box);
     this.detailBox = div("detail", "tsv-detail", this.root);
     this.overviewBox = div("overview", "tsv-overview", this.root);
     this.statusLine = div("status", "tsv-status", this.root);
@@ -104,9 +120,6 @@ export class View {
     this.theme = readTheme(this.root, host);
 
     this.sel = this.selSync.get() ?? [0, 0];
-    this.mediaTime = new MediaTimeSync(model, () => this.player, () => {
-      this.followNextSeek = this.syncMode() === "both";
-    });
     this.labeler = new Labeler({
       model,
       edits: st.edits,
@@ -121,10 +134,10 @@ export class View {
       overviewOver: () => this.overview?.over ?? null,
       window: () => this.sel,
       span: () => this.meta().span,
-      playheadTime: () => this.playheadTime(),
-      playing: () => !!this.player && !this.player.paused,
-      seekData: (rel) => this.seekData(rel),
-      playRange: (a, b) => this.player?.playBetween(toMedia(a, this.timemap()), toMedia(b, this.timemap())),
+      playheadTime: () => this.track.playheadTime(),
+      playing: () => this.track.playing,
+      seekData: (rel) => this.track.seekData(rel),
+      playRange: (a, b) => this.track.playRange(a, b),
     });
     bindKeys(this.root, this.ac.signal, () => (this.model.get("_labels") as { name: string; key?: string | null }[]) ?? [], (a) => this.onAction(a));
     this.buildCharts();
@@ -240,9 +253,7 @@ export class View {
     this.positionRange();
     this.drawDetail();
     const mode = this.syncMode();
-    if (origin !== "media" && mode !== "off" && this.player && this.model.get("media_duration") != null) {
-      this.player.seek(toMedia(sel[0], this.timemap()));
-    }
+    if (origin !== "media" && mode !== "off") this.track.showWindow(sel[0]);
     this.positionPlayheads();
     this.labeler?.draw();
     this.updateStatus();
@@ -273,83 +284,13 @@ export class View {
   // -- media --------------------------------------------------------------------------------
 
   private loadMedia(): void {
-    this.player?.destroy();
-    this.player = null;
     const info = this.model.get("_media") as MediaInfo | null;
-    this.mediaBox.hidden = !info;
-    if (!info) return;
-    const player = new Player(info, this.host, this.st, {
-      loaded: (duration) => {
-        this.clearError();
-        this.model.set("media_duration", duration);
-        this.model.save_changes();
-        if (this.syncMode() !== "off") player.seek(toMedia(this.sel[0], this.timemap()));
-        this.positionPlayheads();
-      },
-      time: (force) => this.onMediaTime(force),
-      seeked: (own) => {
-        const follow = this.followNextSeek || (!own && this.syncMode() === "both");
-        this.followNextSeek = false;
-        if (follow) this.followMedia(true);
-      },
-      playing: (p) => this.reportPlaying(p),
-      error: (text) => this.showError(text),
-      note: (text) => this.setStatusNote(text),
-      warn: (text) => {
-        const note = div("media-note", "tsv-media-note", this.mediaBox);
-        note.setAttribute("role", "note");
-        note.textContent = text;
-      },
-    }, this.ac.signal);
-    this.player = player;
-    this.mediaBox.replaceChildren(player.el);
-    this.root.classList.toggle("tsv-audio", info.kind === "audio");
-    void player.start();
-  }
-
-  private reportPlaying(p: boolean): void {
-    if (this.model.get("playing") !== p) {
-      this.model.set("playing", p);
-      this.model.save_changes();
-    }
-  }
-
-  private onModelPlaying = (): void => {
-    const player = this.player;
-    if (!player) return;
-    const want = this.model.get("playing") as boolean;
-    if (want && player.paused) player.play();
-    else if (!want && !player.paused) player.pause();
-  };
-
-  private onMediaTime(force = false): void {
-    const player = this.player;
-    if (!player) return;
-    this.positionPlayheads();
-    if (this.syncMode() === "both" && !player.paused) this.followMedia(false);
-    this.mediaTime.report(force);
-  }
-
-  /**
-   * Media -> series: after a seek the window starts at the playhead; during
-   * playback the window pages forward when the playhead leaves it.
-   */
-  private followMedia(seeked: boolean): void {
-    const player = this.player;
-    if (!player || this.range.dragging) return;
-    const rel = toData(player.currentTime, this.timemap());
-    const [a, b] = this.sel;
-    if (!seeked && rel >= a && rel <= b) return;
-    const next = moveBy([rel, rel + (b - a)], 0, this.meta().span);
-    if (near(next[0], a) && near(next[1], b)) return;
-    this.applySelection(next, "media");
-    this.selSync.commit(this.sel, true);
+    this.track.load(info);
+    this.root.classList.toggle("tsv-audio", info?.kind === "audio");
   }
 
   private positionPlayheads(): void {
-    const player = this.player;
-    const known = player && this.model.get("media_duration") != null && Number.isFinite(player.currentTime);
-    const rel = known ? toData(player!.currentTime, this.timemap()) : NaN;
+    const rel = this.track.playheadTime() ?? NaN;
     this.placeLine(this.playhead, this.detail, rel);
     this.placeLine(this.overviewPlayhead, this.overview, rel);
     this.playhead.dataset.time = Number.isFinite(rel) ? String(rel) : "";
@@ -411,8 +352,6 @@ export class View {
   }
 
   private listen(): void {
-    this.onModel("change:playing", this.onModelPlaying);
-    this.onModel("change:media_time", this.mediaTime.onModelMediaTime);
     this.onModel("change:_media", () => this.loadMedia());
     this.onModel("change:_meta", () => {
       this.buildCharts();
@@ -470,31 +409,19 @@ export class View {
     if (u === this.detail && u.over.clientWidth !== this.detailPx) queueMicrotask(() => this.drawDetail());
   };
 
-  // -- actions the labeling UI asks for ----------------------------------------------------------
-
-  private playheadTime(): number | null {
-    const player = this.player;
-    if (!player || this.model.get("media_duration") == null) return null;
-    return toData(player.currentTime, this.timemap());
-  }
-
-  private seekData(rel: number): void {
-    this.followNextSeek = this.syncMode() === "both";
-    this.player?.seek(toMedia(rel, this.timemap()));
-  }
+  // -- actions ---------------------------------------------------------------------------------
 
   /** Playback and window actions from the keymap; the labeling UI takes the rest. */
   private onAction(a: Action): boolean {
     switch (a.kind) {
       case "play":
-        this.player?.toggle();
+        this.track.toggle();
         return true;
       case "window":
         this.stepWindow(a.dir);
         return true;
       case "frame":
-        this.followNextSeek = this.syncMode() === "both";
-        this.player?.stepFrames(a.dir);
+        this.track.stepFrames(a.dir);
         return true;
       default:
         return this.labeler.onAction(a);
@@ -513,7 +440,7 @@ export class View {
     for (const [name, fn] of this.modelHandlers) this.model.off(name, fn);
     for (const fn of this.unsubscribe) fn();
     this.selSync.dispose();
-    this.player?.destroy();
+    this.track.destroy();
     this.detail?.destroy();
     this.overview?.destroy();
     this.root.remove();
