@@ -23,8 +23,9 @@ import {
   type Region,
 } from "./regions";
 import { SHORTCUTS, type Action } from "./keys";
+import { detailNodes, overviewNodes } from "./regionlayer";
 import { SaveStatus, type ErrorBox } from "./savestatus";
-import { elementScale, scale, seconds, timeAtClient, toPx } from "./scale";
+import { elementScale, scale, seconds, timeAtClient } from "./scale";
 
 /** Half-width, in CSS pixels, of the zone that grabs a region's edge or a point event. */
 const EDGE_GRAB_PX = 4;
@@ -283,51 +284,15 @@ export class Labeler {
     const over = this.host.detailOver();
     if (!over) return;
     const [lo, hi] = this.host.window();
-    const sc = scale(lo, hi, over.clientWidth);
-    const w = sc.width;
-    const x = (t: number) => toPx(sc, t);
-    const shown = visible(regions, lo, hi);
-    const lanes = assignLanes(shown);
-    const nodes: HTMLElement[] = [];
-    for (const r of shown) {
-      const colour = this.color(r.label);
-      const d = el("div", r.start === r.end ? "tsv-region tsv-event" : "tsv-region", "region");
-      d.dataset.id = r.id;
-      d.dataset.label = r.label;
-      d.style.setProperty("--tsv-region-color", colour);
-      const left = Math.max(x(r.start), -2);
-      const right = Math.min(x(r.end), w + 2);
-      d.style.left = `${left}px`;
-      if (r.start !== r.end) {
-        const l = lanes.get(r.id)!;
-        d.style.width = `${Math.max(right - left, 1)}px`;
-        d.style.top = `${(100 * l.lane) / l.lanes}%`;
-        d.style.height = `${100 / l.lanes}%`;
-        const a = el("div", "tsv-edge tsv-edge-start");
-        a.dataset.edge = "start";
-        const b = el("div", "tsv-edge tsv-edge-end");
-        b.dataset.edge = "end";
-        d.append(a, b);
-      }
-      d.append(el("span", "tsv-region-label", undefined, r.channel ? `${r.label} · ${r.channel}` : r.label));
-      if (r.id === this.selected) d.classList.add("tsv-selected");
-      nodes.push(d);
-    }
-    this.detailLayer.replaceChildren(...nodes);
+    const color = (label: string) => this.color(label);
+    this.detailLayer.replaceChildren(...detailNodes(regions, scale(lo, hi, over.clientWidth), this.selected, color));
   }
 
   private drawOverview(regions: Region[]): void {
     const over = this.host.overviewOver();
     if (!over) return;
-    const sc = scale(0, this.host.span(), over.clientWidth);
-    const nodes = regions.map((r) => {
-      const d = el("div", "tsv-overview-region");
-      d.style.left = `${toPx(sc, r.start)}px`;
-      d.style.width = `${Math.max(toPx(sc, r.end) - toPx(sc, r.start), 2)}px`;
-      d.style.background = this.color(r.label);
-      return d;
-    });
-    this.overviewLayer.replaceChildren(...nodes);
+    const color = (label: string) => this.color(label);
+    this.overviewLayer.replaceChildren(...overviewNodes(regions, scale(0, this.host.span(), over.clientWidth), color));
   }
 
   // -- pointer -------------------------------------------------------------------------------------

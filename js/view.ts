@@ -9,9 +9,7 @@
 
 import type { AnyModel } from "@anywidget/types";
 import type uPlot from "uplot";
-import { withGaps } from "./buffers";
-import { makeChart, type Data } from "./chart";
-import { chooseDetail, type Chunk } from "./detail";
+import { Charts, type ChartMeta } from "./charts";
 import type { MediaInfo } from "./media";
 import { Labeler } from "./labeling";
 import { MediaTrack } from "./mediatrack";
@@ -23,17 +21,12 @@ import { bindKeys, type Action } from "./keys";
 import { onPlot, scale, timeAtClient, toPx } from "./scale";
 import { SelectionSync } from "./selectionsync";
 import { readTheme, type Theme } from "./theme";
-import type { TimeMeta } from "./timefmt";
 import { toMedia, type TimeMap } from "./timemap";
 
-interface Meta extends TimeMeta {
-  n: number;
-  span: number;
-  channels: string[];
+interface Meta extends ChartMeta {
   time_name: string;
 }
 
-const OVERVIEW_HEIGHT = 72;
 
 function div(part: string | null, cls: string, parent?: HTMLElement): HTMLDivElement {
   const d = document.createElement("div");
@@ -52,11 +45,7 @@ export class View {
   private readonly playhead: HTMLDivElement;
   private readonly overviewPlayhead: HTMLDivElement;
   private errorBox: HTMLDivElement | null = null;
-  private detail: uPlot | null = null;
-  private overview: uPlot | null = null;
-  private detailChunk: Chunk | null = null;
-  /** The detail plot's width when the window was last drawn (pixels). */
-  private detailPx = 0;
+  private readonly charts: Charts;
   private sel: Sel = [0, 0];
   private theme: Theme;
   private readonly unsubscribe: (() => void)[] = [];
@@ -99,6 +88,18 @@ export class View {
     this.root.append(this.track.box);
     this.detailBox = div("detail", "tsv-detail", this.root);
     this.overviewBox = div("overview", "tsv-overview", this.root);
+    this.charts = new Charts(this.detailBox, this.overviewBox, st, {
+      meta: () => this.meta(),
+      height: () => this.model.get("height") as number,
+      width: () => this.width(),
+      theme: () => this.theme,
+      window: () => this.sel,
+      sized: () => {
+        this.positionRange();
+        this.positionPlayheads();
+        this.labeler?.draw();
+      },
+    });
     this.statusLine = div("status", "tsv-status", this.root);
     this.range = new RangeControl(
       {
@@ -129,9 +130,9 @@ export class View {
       signal: this.ac.signal,
       editable: host.editable,
       barAnchor: this.detailBox,
-      detailOver: () => this.detail?.over ?? null,
+      detailOver: () => this.charts.detail?.over ?? null,
       channels: () => this.meta().channels,
-      overviewOver: () => this.overview?.over ?? null,
+      overviewOver: () => this.charts.overview?.over ?? null,
       window: () => this.sel,
       span: () => this.meta().span,
       playheadTime: () => this.track.playheadTime(),
@@ -180,65 +181,16 @@ export class View {
   }
 
   private buildCharts(): void {
-    this.detail?.destroy();
-    this.overview?.destroy();
-    const meta = this.meta();
-    const theme = () => this.theme;
-    const empty: Data = [new Float64Array(0), ...meta.channels.map(() => new Float64Array(0))];
-    const width = this.width();
-    const sized = this.onChartSized;
-    this.detail = makeChart(this.detailBox, { meta, channels: meta.channels, width, height: this.model.get("height") as number, detail: true, theme, sized }, empty);
-    this.overview = makeChart(this.overviewBox, { meta, channels: meta.channels, width, height: OVERVIEW_HEIGHT, detail: false, theme, sized }, this.chunkData(this.st.overview));
-    this.overview.setScale("x", { min: 0, max: meta.span || 1 });
-    this.range.attach(this.overview.over);
-    this.overview.over.appendChild(this.overviewPlayhead);
-    this.detail.over.appendChild(this.playhead);
-    this.detailChunk = null;
+    this.charts.build();
+    this.range.attach(this.charts.overview!.over);
+    this.charts.overview!.over.appendChild(this.overviewPlayhead);
+    this.charts.detail!.over.appendChild(this.playhead);
     this.attachPointerHandlers();
     this.labeler?.attach();
   }
 
-  private chunkData(c: Chunk | null): Data {
-    const meta = this.meta();
-    if (!c) return [new Float64Array(0), ...meta.channels.map(() => new Float64Array(0))];
-    return [c.x, ...c.ys.map(withGaps)] as Data;
-  }
-
-  /** Draw the detail window from the best data held: a cached chunk, else the overview. */
-  private drawDetail(): void {
-    if (!this.detail) return;
-    const [lo, hi] = this.sel;
-    const px = this.detail.over.clientWidth || this.width();
-    this.detailPx = this.detail.over.clientWidth;
-    const { chunk, source } = chooseDetail(this.st.overview, this.st.cache, lo, hi, px);
-    if (chunk !== this.detailChunk) {
-      this.detailChunk = chunk;
-      this.detail.setData(this.chunkData(chunk), false);
-    }
-    const span = this.meta().span;
-    const max = hi > lo ? hi : lo + (span > 0 ? span * 1e-6 : 1e-6);
-    this.detail.setScale("x", { min: lo, max });
-    this.st.want(lo, hi, px);
-    const ds = this.detailBox.dataset;
-    ds.source = source;
-    ds.lo = String(lo);
-    ds.hi = String(hi);
-    ds.requests = String(this.st.detailRequests);
-    ds.replies = String(this.st.detailReplies);
-    // How numbers arrive: "binary" buffers, or "base64" text (chosen, or after buffers broke).
-    ds.transport = this.st.channel.base64 ? "base64" : "binary";
-    if (this.st.lastError) ds.error = this.st.lastError;
-    else delete ds.error;
-  }
-
-  private redrawOverview = (): void => {
-    this.overview?.setData(this.chunkData(this.st.overview), false);
-    this.overview?.setScale("x", { min: 0, max: this.meta().span || 1 });
-    this.drawDetail();
-  };
-
-  private onDetailArrived = (): void => {
-    this.drawDetail();
+  private readonly onDetailArrived = (): void => {
+    this.charts.drawDetail();
   };
 
   // -- selection --------------------------------------------------------------------------
@@ -251,7 +203,7 @@ export class View {
   private applySelection(sel: Sel, origin: "local" | "model" | "media"): void {
     this.sel = sel;
     this.positionRange();
-    this.drawDetail();
+    this.charts.drawDetail();
     const mode = this.syncMode();
     if (origin !== "media" && mode !== "off") this.track.showWindow(sel[0]);
     this.positionPlayheads();
@@ -260,14 +212,15 @@ export class View {
   }
 
   private positionRange(): void {
-    if (this.overview) this.range.place(this.sel, this.overview.over.clientWidth);
+    const ov = this.charts.overview;
+    if (ov) this.range.place(this.sel, ov.over.clientWidth);
   }
 
   // -- pointer interaction ------------------------------------------------------------------
 
   private attachPointerHandlers(): void {
     const signal = this.ac.signal;
-    const dover = this.detail!.over;
+    const dover = this.charts.detail!.over;
     dover.addEventListener("wheel", (e) => this.onDetailWheel(e, dover), { signal, passive: false });
   }
 
@@ -291,8 +244,8 @@ export class View {
 
   private positionPlayheads(): void {
     const rel = this.track.playheadTime() ?? NaN;
-    this.placeLine(this.playhead, this.detail, rel);
-    this.placeLine(this.overviewPlayhead, this.overview, rel);
+    this.placeLine(this.playhead, this.charts.detail, rel);
+    this.placeLine(this.overviewPlayhead, this.charts.overview, rel);
     this.playhead.dataset.time = Number.isFinite(rel) ? String(rel) : "";
   }
 
@@ -303,7 +256,7 @@ export class View {
     }
     // uPlot applies setScale in a microtask, so its own scale may still be the
     // old window here: place the line from the window this view has just set.
-    const [lo, hi] = u === this.detail ? this.sel : [0, this.meta().span];
+    const [lo, hi] = u === this.charts.detail ? this.sel : [0, this.meta().span];
     const sc = scale(lo, hi, u.over.clientWidth);
     line.hidden = !onPlot(sc, rel);
     line.style.left = `${toPx(sc, rel)}px`;
@@ -358,10 +311,10 @@ export class View {
       this.labeler.rebuildBar();
       this.applySelection(this.selSync.get() ?? this.sel, "model");
     });
-    this.onModel("change:_overview", this.redrawOverview);
-    this.st.overviewListeners.add(this.redrawOverview);
-    this.unsubscribe.push(() => this.st.overviewListeners.delete(this.redrawOverview));
-    this.onModel("change:height", () => this.resize());
+    this.onModel("change:_overview", this.charts.redrawOverview);
+    this.st.overviewListeners.add(this.charts.redrawOverview);
+    this.unsubscribe.push(() => this.st.overviewListeners.delete(this.charts.redrawOverview));
+    this.onModel("change:height", () => this.charts.resize());
     const remap = () => {
       this.applySelection(this.sel, "model");
     };
@@ -375,39 +328,17 @@ export class View {
     this.st.listeners.add(this.onDetailArrived);
     this.unsubscribe.push(() => this.st.listeners.delete(this.onDetailArrived));
 
-    const ro = new ResizeObserver(() => this.resize());
+    const ro = new ResizeObserver(() => this.charts.resize());
     ro.observe(this.root);
     this.unsubscribe.push(() => ro.disconnect());
     this.unsubscribe.push(
       this.host.onThemeChange(() => {
         this.root.dataset.theme = this.host.isDark() ? "dark" : "light";
         this.theme = readTheme(this.root, this.host);
-        this.detail?.redraw(false, true);
-        this.overview?.redraw(false, true);
+        this.charts.restyle();
       }),
     );
   }
-
-  /** Resize both charts; the overlays follow in onChartSized, once uPlot has applied the size. */
-  private resize(): void {
-    const width = this.width();
-    this.detail?.setSize({ width, height: this.model.get("height") as number });
-    this.overview?.setSize({ width, height: OVERVIEW_HEIGHT });
-  }
-
-  /**
-   * uPlot applied a new size to chart `u` (a microtask after setSize, and when
-   * it is built): place everything drawn from the plot's width again.
-   */
-  private onChartSized = (u: uPlot): void => {
-    if (this.ac.signal.aborted || (u !== this.detail && u !== this.overview)) return;
-    this.positionRange();
-    this.positionPlayheads();
-    this.labeler?.draw();
-    // The detail's resolution depends on its width; setScale is not applied
-    // from inside uPlot's commit, so ask for the window afterwards.
-    if (u === this.detail && u.over.clientWidth !== this.detailPx) queueMicrotask(() => this.drawDetail());
-  };
 
   // -- actions ---------------------------------------------------------------------------------
 
@@ -441,8 +372,7 @@ export class View {
     for (const fn of this.unsubscribe) fn();
     this.selSync.dispose();
     this.track.destroy();
-    this.detail?.destroy();
-    this.overview?.destroy();
+    this.charts.destroy();
     this.root.remove();
   }
 }

@@ -1,0 +1,141 @@
+/**
+ * The detail chart and the overview strip of one view: building them for
+ * the data's channels, drawing the window from the best data the per-model
+ * state holds (asking it for more, as a client asks a coordinator), the
+ * overview, sizes and themes. Overlays (range, playheads, regions) are the
+ * view's: it hears through `sized` when a chart's width changed.
+ */
+
+import type uPlot from "uplot";
+import { withGaps } from "./buffers";
+import { makeChart, type Data } from "./chart";
+import { chooseDetail, type Chunk } from "./detail";
+import type { Sel } from "./range";
+import type { ModelState } from "./state";
+import type { Theme } from "./theme";
+import type { TimeMeta } from "./timefmt";
+
+/** Height of the overview strip (CSS pixels). */
+export const OVERVIEW_HEIGHT = 72;
+
+export interface ChartMeta extends TimeMeta {
+  n: number;
+  span: number;
+  channels: string[];
+}
+
+export interface ChartsHost {
+  meta(): ChartMeta;
+  /** Height of the detail chart (CSS pixels). */
+  height(): number;
+  /** Width both charts should have (CSS pixels). */
+  width(): number;
+  theme(): Theme;
+  /** The window to draw (relative seconds). */
+  window(): Sel;
+  /** A chart was built or resized: overlays placed from its width must be placed again. */
+  sized(): void;
+}
+
+export class Charts {
+  detail: uPlot | null = null;
+  overview: uPlot | null = null;
+  private shown: Chunk | null = null;
+  /** The detail plot's width when the window was last drawn (pixels). */
+  private drawnPx = 0;
+  private dead = false;
+
+  constructor(
+    private readonly detailBox: HTMLElement,
+    private readonly overviewBox: HTMLElement,
+    private readonly st: ModelState,
+    private readonly host: ChartsHost,
+  ) {}
+
+  /** (Re)build both charts for the current channels and draw what is held. */
+  build(): void {
+    this.detail?.destroy();
+    this.overview?.destroy();
+    const meta = this.host.meta();
+    const theme = () => this.host.theme();
+    const width = this.host.width();
+    const sized = this.onSized;
+    this.detail = makeChart(this.detailBox, { meta, channels: meta.channels, width, height: this.host.height(), detail: true, theme, sized }, this.data(null));
+    this.overview = makeChart(this.overviewBox, { meta, channels: meta.channels, width, height: OVERVIEW_HEIGHT, detail: false, theme, sized }, this.data(this.st.overview));
+    this.overview.setScale("x", { min: 0, max: meta.span || 1 });
+    this.shown = null;
+  }
+
+  private data(c: Chunk | null): Data {
+    const channels = this.host.meta().channels;
+    if (!c) return [new Float64Array(0), ...channels.map(() => new Float64Array(0))];
+    return [c.x, ...c.ys.map(withGaps)] as Data;
+  }
+
+  /** Draw the window from the best data held (a cached chunk, else the overview) and ask for better. */
+  drawDetail(): void {
+    const u = this.detail;
+    if (!u) return;
+    const [lo, hi] = this.host.window();
+    const px = u.over.clientWidth || this.host.width();
+    this.drawnPx = u.over.clientWidth;
+    const { chunk, source } = chooseDetail(this.st.overview, this.st.cache, lo, hi, px);
+    if (chunk !== this.shown) {
+      this.shown = chunk;
+      u.setData(this.data(chunk), false);
+    }
+    const span = this.host.meta().span;
+    u.setScale("x", { min: lo, max: hi > lo ? hi : lo + (span > 0 ? span * 1e-6 : 1e-6) });
+    this.st.want(lo, hi, px);
+    const ds = this.detailBox.dataset;
+    ds.source = source;
+    ds.lo = String(lo);
+    ds.hi = String(hi);
+    ds.requests = String(this.st.detailRequests);
+    ds.replies = String(this.st.detailReplies);
+    // How numbers arrive: "binary" buffers, or "base64" text (chosen, or after buffers broke).
+    ds.transport = this.st.channel.base64 ? "base64" : "binary";
+    if (this.st.lastError) ds.error = this.st.lastError;
+    else delete ds.error;
+  }
+
+  /** The overview changed (new data, or fetched again): draw it, and the window. */
+  readonly redrawOverview = (): void => {
+    this.overview?.setData(this.data(this.st.overview), false);
+    this.overview?.setScale("x", { min: 0, max: this.host.meta().span || 1 });
+    this.drawDetail();
+  };
+
+  /** Give both charts the host's width (and the detail its height); overlays follow in `sized`. */
+  resize(): void {
+    const width = this.host.width();
+    this.detail?.setSize({ width, height: this.host.height() });
+    this.overview?.setSize({ width, height: OVERVIEW_HEIGHT });
+  }
+
+  /** Redraw with the host's (new) theme colours. */
+  restyle(): void {
+    this.detail?.redraw(false, true);
+    this.overview?.redraw(false, true);
+  }
+
+  /**
+   * uPlot applied a new size to chart `u` (a microtask after setSize, and when
+   * it is built): the overlays move, and a wider or narrower detail needs data
+   * at its new resolution (setScale is not applied from inside uPlot's commit,
+   * so the window is drawn afterwards).
+   */
+  private readonly onSized = (u: uPlot): void => {
+    if (this.dead || (u !== this.detail && u !== this.overview)) return;
+    this.host.sized();
+    if (u === this.detail && u.over.clientWidth !== this.drawnPx) queueMicrotask(() => this.drawDetail());
+  };
+
+  destroy(): void {
+    this.dead = true;
+    this.detail?.destroy();
+    this.overview?.destroy();
+    this.detail = null;
+    this.overview = null;
+  }
+}
