@@ -1,19 +1,8 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from "vitest";
+import "./canvas-stub";
 import { makeChart } from "../chart";
 
-// happy-dom has no 2D canvas: a context that accepts every call is enough for uPlot's layout.
-const noop = () => undefined;
-const ctx = new Proxy({} as Record<string | symbol, unknown>, {
-  get: (t, k) => (k in t ? t[k] : k === "measureText" ? () => ({ width: 10 }) : noop),
-  set: (t, k, v) => ((t[k] = v), true),
-});
-HTMLCanvasElement.prototype.getContext = (() => ctx) as never;
-(globalThis as Record<string, unknown>).Path2D ??= class {
-  constructor() {
-    return new Proxy(this, { get: () => noop });
-  }
-};
 
 describe("makeChart", () => {
   it("tells `sized` once uPlot has applied a new size, with the plot at its new width", async () => {

@@ -1,23 +1,12 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from "vitest";
+import "./canvas-stub";
 import { Charts, type ChartsHost } from "../charts";
 import { MemoryPersistence } from "../persist";
 import type { Sel } from "../range";
 import { ModelState } from "../state";
 import { FakeModel, settle } from "./fake-model";
 
-// happy-dom has no 2D canvas: a context that accepts every call is enough for uPlot's layout.
-const noop = () => undefined;
-const ctx = new Proxy({} as Record<string | symbol, unknown>, {
-  get: (t, k) => (k in t ? t[k] : k === "measureText" ? () => ({ width: 10 }) : noop),
-  set: (t, k, v) => ((t[k] = v), true),
-});
-HTMLCanvasElement.prototype.getContext = (() => ctx) as never;
-(globalThis as Record<string, unknown>).Path2D ??= class {
-  constructor() {
-    return new Proxy(this, { get: () => noop });
-  }
-};
 
 const b64 = (a: Float32Array) => btoa(String.fromCharCode(...new Uint8Array(a.buffer)));
 
