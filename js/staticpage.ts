@@ -14,8 +14,6 @@ import type { AnyModel } from "@anywidget/types";
 import { decodeBase64Tree, fromBase64 } from "./buffers";
 import { StaticHost } from "./hosts/static";
 
-export { fromBase64 };
-
 export const STATE_MIME = "application/vnd.tsvideo-widget+json";
 
 /** One embedded tile: the kernel's `detail` reply header and its buffers (base64). */
@@ -28,9 +26,6 @@ export interface StaticData {
   state: Record<string, unknown>;
   chunks: Tile[];
 }
-
-/** The page's state: buffers arrive as base64 text (see `buffers.decodeBase64Tree`). */
-export const decodeState = decodeBase64Tree;
 
 /** Seconds per column of a tile (0 for raw samples: as fine as it gets). */
 function resolution(t: Tile): number {
@@ -66,7 +61,7 @@ export class StaticModel {
   private readonly traits: Record<string, unknown>;
 
   constructor(private readonly data: StaticData) {
-    this.traits = decodeState(data.state) as Record<string, unknown>;
+    this.traits = decodeBase64Tree(data.state) as Record<string, unknown>;
   }
 
   get(key: string): unknown {

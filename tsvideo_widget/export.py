@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from .errors import MediaError, TsvTypeError
+from .media import ALLOWED_SCHEMES
 from .transport import b64, encode_buffers
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def _media_href(w: TimeSeriesVideo, html_dir: Path, media_href: str | None) -> s
     """Where the page's media element looks for a file or bytes source (relative or http(s))."""
     if media_href is not None:
         scheme = urlsplit(media_href).scheme.lower()
-        if scheme and len(scheme) > 1 and scheme not in ("http", "https"):
+        if scheme and len(scheme) > 1 and scheme not in ALLOWED_SCHEMES:
             raise MediaError(
                 f"media_href {media_href!r} uses the scheme {scheme!r}; pass an http(s) URL or a "
                 "path relative to the HTML file (such as 'session.mp4')"

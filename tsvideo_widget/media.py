@@ -30,11 +30,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote_plus, urlparse, urlsplit, urlunsplit
+from urllib.parse import urlparse
 
 from . import wire
 from .errors import MediaError, TsvFileNotFoundError, TsvTypeError
-from .mp4probe import Fragments, audio_codec, fragments, is_fragmented
+from .mp4probe import Fragments, fragments, probe
+from .urlsecrets import SECRET_PARAMS, mask_url, secrets_in
 
 __all__ = [
     "ALLOWED_SCHEMES",
@@ -60,44 +61,6 @@ CHUNK_BYTES = wire.MEDIA_CHUNK_BYTES
 
 URL_PATH_PREFIX = "/files/"
 """A string that starts with this is a URL path on the notebook server; others are local paths."""
-
-SECRET_PARAMS: frozenset[str] = frozenset(
-    {
-        "token",
-        "access_token",
-        "id_token",
-        "refresh_token",
-        "signature",
-        "sig",
-        "key",
-        "api_key",
-        "apikey",
-        "api-key",
-        "access_key",
-        "secret_key",
-        "private_key",
-        "password",
-        "passwd",
-        "pwd",
-        "secret",
-        "client_secret",
-        "auth",
-        "authorization",
-        "x-amz-signature",
-        "x-amz-credential",
-        "x-amz-security-token",
-        "x-goog-signature",
-        "x-goog-credential",
-    }
-)
-"""Query (or fragment) parameter names taken for secrets (lower case; compared case-insensitively).
-
-Names ending in "token", "secret", "signature", "password" or "credential"
-count too. A media URL with a non-empty one of them, or with a user name or
-password, is refused: the URL would be saved in the notebook's widget state.
-"""
-
-_SECRET_SUFFIXES = ("token", "secret", "signature", "password", "credential")
 
 # Extension -> MIME type; the kind is the MIME type's major part.
 MEDIA_TYPES: dict[str, str] = {
@@ -242,53 +205,8 @@ def sniff_mime(data: bytes) -> str:
     return ""
 
 
-def _is_secret_param(name: str) -> bool:
-    n = unquote_plus(name).strip().lower()
-    return n in SECRET_PARAMS or n.endswith(_SECRET_SUFFIXES)
-
-
-def _mask_params(params: str) -> tuple[str, list[str]]:
-    """``params`` (a query or fragment) with secret values masked, and the secret names."""
-    out, found = [], []
-    for piece in params.split("&"):
-        name, _, value = piece.partition("=")
-        if value and _is_secret_param(name):
-            found.append(unquote_plus(name))
-            piece = f"{name}=***"
-        out.append(piece)
-    return "&".join(out), found
-
-
-def _secrets(url: str) -> tuple[str, list[str]]:
-    """``url`` with its secrets masked, and what they are (empty when there are none)."""
-    parts = urlsplit(url)
-    what = []
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = "***@" + netloc.rsplit("@", 1)[1]
-        what.append("a user name or password")
-    query, in_query = _mask_params(parts.query)
-    fragment, in_fragment = _mask_params(parts.fragment)
-    what += [f"the parameter {n!r}" for n in in_query + in_fragment]
-    if not what:
-        return url, what
-    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment)), what
-
-
-def mask_url(url: str) -> str:
-    """``url`` for messages: user name, password and secret-looking parameters become ``***``.
-
-    Long URLs (a ``data:`` URL, say) are cut to 200 characters.
-    """
-    try:
-        masked = _secrets(url)[0]
-    except ValueError:  # not parseable (a broken IPv6 host, say): show only its scheme
-        return url.split("://", 1)[0][:20] + "://***" if "://" in url else "***"
-    return masked if len(masked) <= 200 else masked[:200] + "..."
-
-
 def _url_source(url: str, media_kind: str | None) -> MediaSource:
-    what = _secrets(url)[1]
+    what = secrets_in(url)[1]
     if what:
         raise MediaError(
             f"media URL {mask_url(url)!r} carries a secret ({', '.join(what)}), which would be "
@@ -328,8 +246,7 @@ def resolve(media: Any, media_kind: str | None = None) -> MediaSource | None:
         kind = _kind_of(mime or f"{media_kind}/", "the media bytes", media_kind)
         codec, frag = None, False
         if mime == "video/mp4":
-            codec = audio_codec(lambda o, n: data[o : o + n], len(data))
-            frag = is_fragmented(lambda o, n: data[o : o + n], len(data))
+            codec, frag = probe(lambda o, n: data[o : o + n], len(data))
         return MediaSource(
             kind,
             "bytes",
@@ -351,7 +268,7 @@ def resolve(media: Any, media_kind: str | None = None) -> MediaSource | None:
         return _resolve_file(Path(media), media_kind)
     try:
         parsed = urlparse(media)
-        _secrets(media)
+        secrets_in(media)
     except ValueError as err:
         raise MediaError(
             f"media {mask_url(media)!r} is not a valid URL ({err}); pass a local file, an "
@@ -401,8 +318,7 @@ def _resolve_file(path: Path, media_kind: str | None) -> MediaSource:
                 f.seek(offset)
                 return f.read(length)
 
-            codec = audio_codec(read, size)
-            frag = is_fragmented(read, size)
+            codec, frag = probe(read, size)
     return MediaSource(
         kind,
         "file",

@@ -13,13 +13,10 @@ import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-__all__ = ["MOOV_LIMIT", "Fragments", "audio_codec", "fragments", "is_fragmented"]
+__all__ = ["MOOV_LIMIT", "Fragments", "audio_codec", "fragments", "probe"]
 
 MOOV_LIMIT = 64 * 1024 * 1024
 """Largest ``moov`` box read (bytes); a bigger one is not probed."""
-
-# Containers on the way from moov to the sample entries.
-_PATH = (b"trak", b"mdia", b"minf", b"stbl", b"stsd")
 
 Reader = Callable[[int, int], bytes]
 
@@ -42,6 +39,10 @@ def _boxes(read: Reader, start: int, end: int) -> Iterator[tuple[bytes, int, int
             return
         yield kind, body, pos + size, pos
         pos += size
+
+
+def _child(read: Reader, lo: int, hi: int, name: bytes) -> tuple[int, int] | None:
+    return next(((b, e) for k, b, e, _ in _boxes(read, lo, hi) if k == name), None)
 
 
 def _descriptor(buf: bytes, at: int) -> tuple[int, int, int]:
@@ -105,60 +106,65 @@ def _codec_of(kind: bytes, entry: bytes) -> str:
     return _NAMES.get(kind, kind.decode("latin-1").strip())
 
 
-def is_fragmented(read: Reader, size: int) -> bool:
-    """True when the file is a fragmented MP4 (its ``moov`` holds an ``mvex``): streamable."""
-    try:
-        moov = next(((b, e) for k, b, e, _ in _boxes(read, 0, size) if k == b"moov"), None)
-        return moov is not None and _child(read, *moov, b"mvex") is not None
-    except (struct.error, OSError, ValueError):
-        return False
+def _moov(read: Reader, size: int) -> tuple[int, int] | None:
+    """Payload bounds of the file's ``moov`` box, or None."""
+    return next(((b, e) for k, b, e, _ in _boxes(read, 0, size) if k == b"moov"), None)
 
 
-def audio_codec(read: Reader, size: int) -> str | None:
-    """The codecs string of the first audio track, or None (no audio, not MP4, unreadable).
+def _sample_entry(read: Reader, lo: int, hi: int) -> tuple[bytes, bytes, bytes] | None:
+    """(handler type, first sample entry's type, its payload) of the ``trak`` in ``lo..hi``."""
+    mdia = _child(read, lo, hi, b"mdia")
+    if mdia is None:
+        return None
+    hdlr = _child(read, *mdia, b"hdlr")
+    handler = read(hdlr[0] + 8, 4) if hdlr is not None else b""
+    box = mdia
+    for name in (b"minf", b"stbl", b"stsd"):
+        found = _child(read, *box, name)
+        if found is None:
+            return None
+        box = found
+    # stsd: version/flags (4), entry count (4), then sample entries (boxes).
+    for kind, body, end, _ in _boxes(read, box[0] + 8, box[1]):
+        return handler, kind, read(body, end - body)
+    return None
+
+
+def probe(read: Reader, size: int) -> tuple[str | None, bool]:
+    """The codecs string of the first audio track (None: no audio, not MP4, unreadable), and
+    whether the file is a fragmented MP4 (its ``moov`` holds an ``mvex``: streamable).
+
+    Reads the top-level box headers and the ``moov`` box once (at most MOOV_LIMIT bytes).
 
     Args:
         read: ``read(offset, length) -> bytes`` of the file.
         size: the file's size in bytes.
     """
     try:
-        moov = next(((b, e) for k, b, e, _ in _boxes(read, 0, size) if k == b"moov"), None)
+        moov = _moov(read, size)
         if moov is None or moov[1] - moov[0] > MOOV_LIMIT:
-            return None
+            return None, False
         data = read(moov[0], moov[1] - moov[0])
 
         def local(o: int, n: int) -> bytes:
             return data[o : o + n]
 
+        codec = None
+        fragmented = False
         for kind, body, end, _ in _boxes(local, 0, len(data)):
-            if kind != b"trak":
-                continue
-            if b"soun" not in data[body:end]:
-                continue
-            codec = _track_codec(local, body, end)
-            if codec:
-                return codec
+            fragmented = fragmented or kind == b"mvex"
+            if kind == b"trak" and codec is None:
+                entry = _sample_entry(local, body, end)
+                if entry is not None and entry[0] == b"soun":
+                    codec = _codec_of(entry[1], entry[2])
+        return codec, fragmented
     except (struct.error, OSError, ValueError):
-        return None
-    return None
+        return None, False
 
 
-def _track_codec(read: Reader, start: int, end: int) -> str | None:
-    """Codec of the first sample entry in a ``trak`` whose handler is ``soun``."""
-    lo, hi = start, end
-    for name in _PATH[1:]:
-        found = next(((b, e) for k, b, e, _ in _boxes(read, lo, hi) if k == name), None)
-        if found is None:
-            return None
-        lo, hi = found
-        if name == b"mdia":
-            hdlr = next(((b, e) for k, b, e, _ in _boxes(read, lo, hi) if k == b"hdlr"), None)
-            if hdlr is None or read(hdlr[0] + 8, 4) != b"soun":
-                return None
-    # stsd: version/flags (4), entry count (4), then sample entries (boxes).
-    for kind, body, box_end, _ in _boxes(read, lo + 8, hi):
-        return _codec_of(kind, read(body, box_end - body))
-    return None
+def audio_codec(read: Reader, size: int) -> str | None:
+    """The codecs string of the first audio track, or None (see :func:`probe`)."""
+    return probe(read, size)[0]
 
 
 @dataclass(frozen=True)
@@ -196,41 +202,29 @@ def _u32(b: bytes, at: int) -> int:
     return int(struct.unpack_from(">I", b, at)[0])
 
 
-def _child(read: Reader, lo: int, hi: int, name: bytes) -> tuple[int, int] | None:
-    return next(((b, e) for k, b, e, _ in _boxes(read, lo, hi) if k == name), None)
-
-
 def _track_info(read: Reader, lo: int, hi: int) -> tuple[int, int, str] | None:
     """(track id, timescale, codecs string) of a ``trak``, or None for one MSE cannot take."""
     tkhd = _child(read, lo, hi, b"tkhd")
     mdia = _child(read, lo, hi, b"mdia")
-    if tkhd is None or mdia is None:
+    mdhd = _child(read, *mdia, b"mdhd") if mdia is not None else None
+    entry = _sample_entry(read, lo, hi)
+    if tkhd is None or mdhd is None or entry is None:
         return None
     head = read(tkhd[0], 24)
     track_id = _u32(head, 20 if head[0] == 1 else 12)
-    mdhd = _child(read, *mdia, b"mdhd")
-    if mdhd is None:
-        return None
     m = read(mdhd[0], 24)
     timescale = _u32(m, 20 if m[0] == 1 else 12)
-    stbl = None
-    minf = _child(read, *mdia, b"minf")
-    if minf is not None:
-        stbl = _child(read, *minf, b"stbl")
-    stsd = _child(read, *stbl, b"stsd") if stbl is not None else None
-    if stsd is None or timescale <= 0:
+    _, kind, body = entry
+    if timescale <= 0:
         return None
-    for kind, body, end, _ in _boxes(read, stsd[0] + 8, stsd[1]):
-        entry = read(body, end - body)
-        if kind in (b"avc1", b"avc3"):
-            at = entry.find(b"avcC")
-            if at < 0 or len(entry) < at + 8:
-                return None
-            p, c, lv = entry[at + 5], entry[at + 6], entry[at + 7]
-            return track_id, timescale, f"{kind.decode()}.{p:02x}{c:02x}{lv:02x}"
-        if kind in (b"mp4a", b"Opus", b".mp3", b"fLaC"):
-            return track_id, timescale, _codec_of(kind, entry)
-        return None
+    if kind in (b"avc1", b"avc3"):
+        at = body.find(b"avcC")
+        if at < 0 or len(body) < at + 8:
+            return None
+        p, c, lv = body[at + 5], body[at + 6], body[at + 7]
+        return track_id, timescale, f"{kind.decode()}.{p:02x}{c:02x}{lv:02x}"
+    if kind in (b"mp4a", b"Opus", b".mp3", b"fLaC"):
+        return track_id, timescale, _codec_of(kind, body)
     return None
 
 

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import type { AnyModel } from "@anywidget/types";
 import { StaticHost } from "../hosts/static";
-import { decodeState, fromBase64, mountAll, pickTile, StaticModel, STATE_MIME, type Tile } from "../staticpage";
+import { decodeBase64Tree as decodeState, fromBase64 } from "../buffers";
+import { mountAll, pickTile, StaticModel, STATE_MIME, type Tile } from "../staticpage";
 import { ModelState } from "../state";
 import { MemoryPersistence } from "../persist";
 
