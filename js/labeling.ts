@@ -22,7 +22,8 @@ import {
   type Op,
   type Region,
 } from "./regions";
-import { SHORTCUTS, type Action } from "./keys";
+import type { Action } from "./keys";
+import { LabelBar, type LabelInfo } from "./labelbar";
 import { detailNodes, overviewNodes } from "./regionlayer";
 import { SaveStatus, type ErrorBox } from "./savestatus";
 import { elementScale, scale, seconds, timeAtClient } from "./scale";
@@ -30,11 +31,6 @@ import { elementScale, scale, seconds, timeAtClient } from "./scale";
 /** Half-width, in CSS pixels, of the zone that grabs a region's edge or a point event. */
 const EDGE_GRAB_PX = 4;
 
-export interface LabelInfo {
-  name: string;
-  color: string | null;
-  key: string | null;
-}
 
 /** What the labeling UI needs from its view (showError/clearError: the view's error box). */
 export interface LabelHost extends ErrorBox {
@@ -71,22 +67,12 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, part?: s
   return e;
 }
 
-function fmt(t: number): string {
-  return t.toFixed(3);
-}
-
 export class Labeler {
-  private readonly bar: HTMLDivElement;
-  private readonly info: HTMLSpanElement;
-  private readonly help: HTMLDivElement;
+  private readonly bar: LabelBar;
   private readonly detailLayer: HTMLDivElement;
   private readonly overviewLayer: HTMLDivElement;
-  private readonly buttons = new Map<string, HTMLButtonElement>();
   private readonly status: SaveStatus;
   private readonly unsubscribe: () => void;
-  private active: string | null = null;
-  /** Channel new regions are for (per-channel labels), or null for all channels. */
-  private channel: string | null = null;
   private selected: string | null = null;
   private live = new Map<string, number>();
   /** A region being drawn or dragged, shown in place of its committed version. */
@@ -100,17 +86,25 @@ export class Labeler {
   }
 
   constructor(private host: LabelHost) {
-    this.bar = el("div", "tsv-labelbar", "labelbar");
-    this.info = el("span", "tsv-region-info", "region-info");
-    this.help = el("div", "tsv-shortcuts", "shortcuts");
-    this.help.hidden = true;
+    this.bar = new LabelBar({
+      signal: host.signal,
+      editable: host.editable,
+      labels: () => this.labels(),
+      channels: () => host.channels(),
+      color: (label) => this.color(label),
+      pick: (name) => this.pickLabel(name),
+      playSelected: () => this.playSelected(),
+      deleteSelected: () => this.deleteSelected(),
+      undo: () => host.edits.undo(),
+      redo: () => host.edits.redo(),
+      focus: () => host.root.focus({ preventScroll: true }),
+    });
     this.detailLayer = el("div", "tsv-regions", "regions");
     this.overviewLayer = el("div", "tsv-regions tsv-overview-regions", "overview-regions");
     this.status = new SaveStatus(host.edits, host);
-    host.barAnchor.parentElement!.insertBefore(this.bar, host.barAnchor);
+    host.barAnchor.parentElement!.insertBefore(this.bar.el, host.barAnchor);
     host.barAnchor.parentElement!.insertBefore(this.status.el, host.barAnchor);
-    host.barAnchor.parentElement!.insertBefore(this.help, host.barAnchor);
-    this.buildHelp();
+    host.barAnchor.parentElement!.insertBefore(this.bar.help, host.barAnchor);
     this.buildBar();
     host.model.on("change:regions", this.onRegions);
     host.model.on("change:_labels", this.onLabels);
@@ -142,7 +136,6 @@ export class Labeler {
     this.unsubscribe();
     this.status.destroy();
     this.bar.remove();
-    this.help.remove();
     this.detailLayer.remove();
     this.overviewLayer.remove();
   }
@@ -174,94 +167,20 @@ export class Labeler {
   // -- label bar ------------------------------------------------------------------------------
 
   private buildBar(): void {
-    const labels = this.labels();
-    this.bar.replaceChildren();
-    this.buttons.clear();
-    this.bar.hidden = labels.length === 0 || !this.host.editable;
-    if (labels.length && (this.active === null || !labels.some((l) => l.name === this.active))) this.active = labels[0].name;
-    for (const l of labels) {
-      const b = el("button", "tsv-label", "label");
-      b.type = "button";
-      b.dataset.label = l.name;
-      const swatch = el("span", "tsv-swatch");
-      swatch.style.background = this.color(l.name);
-      b.append(swatch, el("span", "tsv-label-name", undefined, l.name));
-      if (l.key) b.append(el("kbd", "tsv-key", undefined, l.key));
-      b.addEventListener("click", () => this.pickLabel(l.name), { signal: this.host.signal });
-      this.buttons.set(l.name, b);
-      this.bar.append(b);
-    }
-    const channels = this.host.channels();
-    if (channels.length > 1) {
-      const sel = el("select", "tsv-channel", "channel-select");
-      sel.title = "channel that new regions label";
-      sel.append(el("option", "", undefined, "all channels"));
-      for (const c of channels) {
-        const o = el("option", "", undefined, c);
-        o.value = c;
-        sel.append(o);
-      }
-      sel.options[0].value = "";
-      if (this.channel && channels.includes(this.channel)) sel.value = this.channel;
-      else this.channel = null;
-      sel.addEventListener("change", () => {
-        this.channel = sel.value || null;
-        this.host.root.focus({ preventScroll: true });
-      }, { signal: this.host.signal });
-      this.bar.append(sel);
-    }
-    this.bar.append(this.info);
-    const tools: [string, string, () => void][] = [
-      ["▶", "play-region", () => this.playSelected()],
-      ["✕", "delete-region", () => this.deleteSelected()],
-      ["↶", "undo", () => this.host.edits.undo()],
-      ["↷", "redo", () => this.host.edits.redo()],
-      ["?", "help-toggle", () => (this.help.hidden = !this.help.hidden)],
-    ];
-    for (const [text, part, fn] of tools) {
-      const b = el("button", "tsv-tool", part, text);
-      b.type = "button";
-      b.title = part.replace("-", " ");
-      b.addEventListener("click", fn, { signal: this.host.signal });
-      this.bar.append(b);
-    }
+    this.bar.build();
     this.updateBar();
   }
 
-  private buildHelp(): void {
-    // Plain elements, not dl/dt/dd: hosts style those (JupyterLab's output area outranks a grid).
-    const dl = el("div", "tsv-shortcut-list", "shortcut-list");
-    dl.setAttribute("role", "list");
-    for (const [k, v] of SHORTCUTS) dl.append(el("span", "tsv-shortcut-key", "shortcut-key", k), el("span", "tsv-shortcut-does", "shortcut-does", v));
-    this.help.append(el("strong", "", undefined, "Shortcuts (when the widget has focus)"), dl);
-  }
-
   private updateBar(): void {
-    const tool = (part: string) => this.bar.querySelector<HTMLButtonElement>(`[data-part="${part}"]`);
-    const hasSelection = this.regions().some((x) => x.id === this.selected);
-    for (const [part, enabled] of [
-      ["undo", this.host.edits.canUndo],
-      ["redo", this.host.edits.canRedo],
-      ["play-region", hasSelection],
-      ["delete-region", hasSelection],
-    ] as const) {
-      const b = tool(part);
-      if (b) b.disabled = !enabled;
-    }
-    for (const [name, b] of this.buttons) {
-      b.classList.toggle("tsv-active", name === this.active);
-      b.setAttribute("aria-pressed", String(name === this.active));
-      b.classList.toggle("tsv-recording", this.live.has(name));
-    }
-    const r = this.regions().find((x) => x.id === this.selected);
-    this.info.textContent = r ? `${r.label} ${fmt(r.start)}–${fmt(r.end)}` : "";
-    this.bar.dataset.active = this.active ?? "";
+    const edits = this.host.edits;
+    const selected = this.regions().find((x) => x.id === this.selected);
+    this.bar.update({ selected, canUndo: edits.canUndo, canRedo: edits.canRedo, live: this.live });
   }
 
   private pickLabel(name: string): void {
     const r = this.regions().find((x) => x.id === this.selected);
     if (r && r.label !== name) this.commit([{ before: r, after: { ...r, label: name } }]);
-    this.active = name;
+    this.bar.active = name;
     this.updateBar();
     this.host.root.focus({ preventScroll: true });
   }
@@ -341,7 +260,7 @@ export class Labeler {
       if (original) {
         this.preview = edge ? resizeRegion(original, edge, t, span) : moveRegion(original, t - t0, span);
       } else {
-        this.preview = createRegion(t0, t, this.active!, span, this.channel, this.preview?.id);
+        this.preview = createRegion(t0, t, this.bar.active!, span, this.bar.channel, this.preview?.id);
       }
       this.draw();
     }, opts);
@@ -376,13 +295,13 @@ export class Labeler {
   }
 
   private onDoubleClick(e: MouseEvent, over: HTMLElement): void {
-    if (this.labels().length === 0 || !this.active) return;
+    if (this.labels().length === 0 || !this.bar.active) return;
     if (this.hitAt(e, over)) return;
     this.addEvent(this.timeAt(e.clientX, over));
   }
 
   private addEvent(t: number): void {
-    const r = createRegion(t, t, this.active!, this.host.span(), this.channel);
+    const r = createRegion(t, t, this.bar.active!, this.host.span(), this.bar.channel);
     this.selected = r.id;
     this.commit([{ before: null, after: r }]);
   }
@@ -406,11 +325,11 @@ export class Labeler {
         this.draw();
         return true;
       case "help":
-        this.help.hidden = !this.help.hidden;
+        this.bar.toggleHelp();
         return true;
       case "event": {
         const t = this.host.playheadTime();
-        if (t !== null && this.active) this.addEvent(t);
+        if (t !== null && this.bar.active) this.addEvent(t);
         return true;
       }
       case "label":
@@ -427,11 +346,11 @@ export class Labeler {
       const { open, closed } = toggleLive(this.live, name, t, this.host.span());
       this.live = open;
       if (closed) {
-        closed.channel = this.channel;
+        closed.channel = this.bar.channel;
         this.selected = closed.id;
         this.commit([{ before: null, after: closed }]);
       }
-      this.active = name;
+      this.bar.active = name;
       this.updateBar();
       return;
     }
