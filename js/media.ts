@@ -12,6 +12,8 @@
 import { MEDIA_CHUNK_BYTES } from "./wire";
 
 export interface MediaInfo {
+  /** The track's name (`media=` dict key, "media0".., or "media"). */
+  track: string;
   kind: "video" | "audio";
   source: "url" | "file" | "bytes";
   mime: string;

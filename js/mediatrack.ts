@@ -1,188 +1,164 @@
 /**
- * One view's media track: its player (where the bytes come from, seeking,
- * the frame clock), the traits it reports and follows (`media_duration`,
- * `playing`, `media_time`), and what a seek or playback means for the window
- * under the sync mode. The view decides how a window is shown; this class
- * only asks for one ({@link TrackHost.follow}).
+ * One media track in one view: its tile (name, mute and hide buttons, the
+ * "no media here" state), its player (where the bytes come from, seeking,
+ * the frame clock), and its settings from the model. What the track's events
+ * mean for the data clock and the window is the conductor's business
+ * ({@link TrackEvents}); this class does what it is told.
  */
 
 import type { AnyModel } from "@anywidget/types";
 import type { Host } from "./hosts/host";
 import type { MediaInfo } from "./media";
-import { MediaTimeSync } from "./mediatime";
 import { Player, type PlayerEvents } from "./player";
-import { moveBy, type Sel } from "./range";
-import { near } from "./selectionsync";
 import type { ModelState } from "./state";
-import { toData, toMedia, type TimeMap } from "./timemap";
+import { setTrackSetting, trackSetting } from "./trackmodel";
 
-export interface TrackHost {
-  /** The window shown now (relative seconds). */
-  window(): Sel;
-  span(): number;
-  timemap(): TimeMap;
-  /** "ts-to-media", "both" or "off". */
-  syncMode(): string;
-  /** True while the user drags the range (the media must not move it then). */
-  dragging(): boolean;
-  /** The media asks the view to show window `sel` (sync "both": after a seek, or paging during playback). */
-  follow(sel: Sel): void;
-  /** The media time moved, or the media loaded: place the playheads again. */
-  moved(): void;
+/** What a track tells its conductor. */
+export interface TrackEvents {
+  loaded(track: MediaTrack, duration: number): void;
+  /** The media time moved (`force`: after a seek). */
+  time(track: MediaTrack, force: boolean): void;
+  /** A seek ended: `own` false when the user seeked with the media's own controls. */
+  seeked(track: MediaTrack, own: boolean, seconds: number): void;
+  /** The user played or paused with the media's own controls. */
+  userPlaying(track: MediaTrack, playing: boolean): void;
+  userRate(track: MediaTrack, rate: number): void;
   error(text: string): void;
   clearError(): void;
-  /** A passing note for the status line ("" clears it). */
   note(text: string): void;
 }
 
 /** Makes the player; a test passes a fake. */
 export type PlayerFactory = (info: MediaInfo, events: PlayerEvents, signal: AbortSignal) => Player;
 
+/** Allowed error of an audio track against its mapping (seconds). */
+export const AUDIO_TOLERANCE_S = 0.02;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, part: string, cls: string, parent?: HTMLElement): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  e.dataset.part = part;
+  e.className = cls;
+  parent?.appendChild(e);
+  return e;
+}
+
 export class MediaTrack {
-  /** The element the media (and its notes) go in; hidden without media. */
-  readonly box: HTMLDivElement;
-  player: Player | null = null;
-  /** The next seek's end moves the window (sync "both" and a seek this view asked for). */
-  private followNextSeek = false;
-  readonly time: MediaTimeSync;
-  private readonly makePlayer: PlayerFactory;
+  /** The tile: a video's box in the grid, or an audio track's header in its lane. */
+  readonly tile: HTMLDivElement;
+  private readonly body: HTMLDivElement;
+  private readonly noMedia: HTMLDivElement;
+  private readonly muteButton: HTMLButtonElement;
+  private readonly hideButton: HTMLButtonElement;
+  readonly player: Player;
+  /** Whether the data time has media of this track (set by the conductor). */
+  present = true;
 
   constructor(
+    readonly info: MediaInfo,
+    readonly index: number,
     private readonly model: AnyModel,
-    private readonly th: TrackHost,
-    private readonly signal: AbortSignal,
+    private readonly events: TrackEvents,
+    signal: AbortSignal,
     deps: { st: ModelState; host: Host } | { make: PlayerFactory },
   ) {
-    this.box = document.createElement("div");
-    this.box.className = "tsv-media";
-    this.makePlayer = "make" in deps ? deps.make : (info, events, sig) => new Player(info, deps.host, deps.st, events, sig);
-    this.time = new MediaTimeSync(model, () => this.player, () => {
-      this.followNextSeek = th.syncMode() === "both";
-    });
-    model.on("change:playing", this.onModelPlaying);
-    model.on("change:media_time", this.time.onModelMediaTime);
+    const name = info.track;
+    this.tile = el("div", "track", `tsv-track tsv-track-${info.kind}`);
+    this.tile.dataset.track = name;
+    this.tile.dataset.state = "media";
+    const head = el("div", "track-head", "tsv-track-head", this.tile);
+    const label = el("span", "track-name", "tsv-track-name", head);
+    label.textContent = name;
+    label.title = info.name;
+    this.muteButton = el("button", "track-mute", "tsv-track-button", head);
+    this.hideButton = el("button", "track-hide", "tsv-track-button", head);
+    this.muteButton.type = this.hideButton.type = "button";
+    this.body = el("div", "track-body", "tsv-track-body", this.tile);
+    this.noMedia = el("div", "no-media", "tsv-no-media", this.body);
+    this.noMedia.setAttribute("role", "status");
+    this.noMedia.hidden = true;
+    const make: PlayerFactory = "make" in deps ? deps.make : (i, ev, sig) => new Player(i, deps.host, deps.st, ev, sig);
+    this.player = make(info, this.playerEvents(), signal);
+    this.player.el.dataset.track = name;
+    this.body.prepend(this.player.el);
+    this.muteButton.addEventListener("click", () => setTrackSetting(model, name, "muted", !this.setting.muted), { signal });
+    this.hideButton.addEventListener("click", () => setTrackSetting(model, name, "visible", !this.setting.visible), { signal });
+    // The media's own mute control is the same setting.
+    this.player.el.addEventListener("volumechange", () => setTrackSetting(model, name, "muted", this.player.el.muted), { signal });
+    this.applySettings();
+    void this.player.start();
   }
 
-  /** Show `info`'s media (or none), replacing what was shown. */
-  load(info: MediaInfo | null): void {
-    this.player?.destroy();
-    this.player = null;
-    this.box.hidden = !info;
-    this.box.replaceChildren();
-    if (!info) return;
-    const th = this.th;
-    const player = this.makePlayer(
-      info,
-      {
-        loaded: (duration) => {
-          th.clearError();
-          this.model.set("media_duration", duration);
-          this.model.save_changes();
-          if (th.syncMode() !== "off") player.seek(toMedia(th.window()[0], th.timemap()));
-          th.moved();
-        },
-        time: (force) => this.onTime(force),
-        seeked: (own) => {
-          const follow = this.followNextSeek || (!own && th.syncMode() === "both");
-          this.followNextSeek = false;
-          if (follow) this.followMedia(true);
-        },
-        playing: (p) => {
-          if (this.model.get("playing") !== p) {
-            this.model.set("playing", p);
-            this.model.save_changes();
-          }
-        },
-        error: (text) => th.error(text),
-        note: (text) => th.note(text),
-        warn: (text) => {
-          const note = document.createElement("div");
-          note.dataset.part = "media-note";
-          note.className = "tsv-media-note";
-          note.setAttribute("role", "note");
-          note.textContent = text;
-          this.box.append(note);
-        },
-      },
-      this.signal,
-    );
-    this.player = player;
-    this.box.replaceChildren(player.el);
-    void player.start();
+  get name(): string {
+    return this.info.track;
   }
 
-  /** Data time (relative seconds) the media shows, or null when not known yet. */
-  playheadTime(): number | null {
-    const p = this.player;
-    if (!p || this.model.get("media_duration") == null || !Number.isFinite(p.currentTime)) return null;
-    return toData(p.currentTime, this.th.timemap());
+  get kind(): "video" | "audio" {
+    return this.info.kind;
   }
 
-  /** Seek to the media time of data time `rel`, as a result of a window change (no follow). */
-  showWindow(rel: number): void {
-    if (this.player && this.model.get("media_duration") != null) this.player.seek(toMedia(rel, this.th.timemap()));
+  private get setting() {
+    return trackSetting(this.model, this.name);
   }
 
-  /** Seek to data time `rel` because the user asked (a region clicked); with sync "both" the window follows. */
-  seekData(rel: number): void {
-    this.followNextSeek = this.th.syncMode() === "both";
-    this.player?.seek(toMedia(rel, this.th.timemap()));
+  /** Whether the track is shown and played (its `visible` setting). */
+  get visible(): boolean {
+    return this.setting.visible;
   }
 
-  /** Play data times [a, b] and pause. */
-  playRange(a: number, b: number): void {
-    const tm = this.th.timemap();
-    this.player?.playBetween(toMedia(a, tm), toMedia(b, tm));
+  /** Allowed error against the mapping (seconds): one frame for video, 20 ms for audio. */
+  get tolerance(): number {
+    return this.kind === "video" ? this.player.frameDuration : AUDIO_TOLERANCE_S;
   }
 
-  toggle(): void {
-    this.player?.toggle();
-  }
-
-  stepFrames(dir: number): void {
-    this.followNextSeek = this.th.syncMode() === "both";
-    this.player?.stepFrames(dir);
-  }
-
-  get playing(): boolean {
-    return !!this.player && !this.player.paused;
-  }
-
-  private readonly onModelPlaying = (): void => {
-    const player = this.player;
-    if (!player) return;
-    const want = this.model.get("playing") as boolean;
-    if (want && player.paused) player.play();
-    else if (!want && !player.paused) player.pause();
-  };
-
-  private onTime(force: boolean): void {
-    const player = this.player;
-    if (!player) return;
-    this.th.moved();
-    if (this.th.syncMode() === "both" && !player.paused) this.followMedia(false);
-    this.time.report(force);
+  /** Show `muted` and `visible` from the model (after `_tracks` changed). */
+  applySettings(): void {
+    const s = this.setting;
+    const media = this.player.el;
+    if (media.muted !== s.muted) media.muted = s.muted;
+    this.muteButton.textContent = s.muted ? "unmute" : "mute";
+    this.muteButton.setAttribute("aria-pressed", String(s.muted));
+    this.hideButton.textContent = s.visible ? "hide" : "show";
+    this.tile.classList.toggle("tsv-hidden-track", !s.visible);
+    this.body.hidden = !s.visible;
+    if (!s.visible) this.player.pause();
   }
 
   /**
-   * Media -> series: after a seek the window starts at the playhead; during
-   * playback the window pages forward when the playhead leaves it.
+   * Say whether the data time has media of this track; without, the media is
+   * hidden behind `text` (no frozen frame) and paused.
    */
-  private followMedia(seeked: boolean): void {
-    const player = this.player;
-    if (!player || this.th.dragging()) return;
-    const rel = toData(player.currentTime, this.th.timemap());
-    const [a, b] = this.th.window();
-    if (!seeked && rel >= a && rel <= b) return;
-    const next = moveBy([rel, rel + (b - a)], 0, this.th.span());
-    if (near(next[0], a) && near(next[1], b)) return;
-    this.th.follow(next);
+  setPresent(present: boolean, text: string): void {
+    if (!present) this.player.pause();
+    if (present === this.present && (present || this.noMedia.textContent === text)) return;
+    this.present = present;
+    this.tile.dataset.state = present ? "media" : "no-media";
+    this.noMedia.hidden = present;
+    this.noMedia.textContent = present ? "" : text;
+    this.player.el.style.visibility = present ? "" : "hidden";
+  }
+
+  private playerEvents(): PlayerEvents {
+    const ev = this.events;
+    return {
+      loaded: (d) => ev.loaded(this, d),
+      time: (force) => ev.time(this, force),
+      seeked: (own, seconds) => ev.seeked(this, own, seconds),
+      playing: (playing, own) => {
+        if (!own) ev.userPlaying(this, playing);
+      },
+      rate: (r) => ev.userRate(this, r),
+      error: (text) => ev.error(text),
+      note: (text) => ev.note(text),
+      warn: (text) => {
+        const note = el("div", "media-note", "tsv-media-note", this.tile);
+        note.setAttribute("role", "note");
+        note.textContent = text;
+      },
+    };
   }
 
   destroy(): void {
-    this.model.off("change:playing", this.onModelPlaying);
-    this.model.off("change:media_time", this.time.onModelMediaTime);
-    this.player?.destroy();
-    this.player = null;
+    this.player.destroy();
+    this.tile.remove();
   }
 }

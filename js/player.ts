@@ -15,9 +15,12 @@ export interface PlayerEvents {
   loaded(duration: number): void;
   /** The media time moved: `force` after a seek, otherwise from playback (per frame or timeupdate). */
   time(force: boolean): void;
-  /** A seek ended; `own` is false when the user seeked (the media's own controls). */
-  seeked(own: boolean): void;
-  playing(playing: boolean): void;
+  /** A seek ended after `seconds`; `own` is false when the user seeked (the media's own controls). */
+  seeked(own: boolean, seconds: number): void;
+  /** The element started or stopped playing; `own` when this code asked (play(), pause()), not the user. */
+  playing(playing: boolean, own: boolean): void;
+  /** The user picked playback rate `rate` (the media's own controls). */
+  rate(rate: number): void;
   error(text: string): void;
   /** A passing note for the status line ("" clears it). */
   note(text: string): void;
@@ -33,12 +36,13 @@ export class Player {
   private readonly seeker: Seeker;
   private readonly ac = new AbortController();
   private frameHandle: number | null = null;
-  /** Media time at which to pause (playing one region), or null. */
-  private stopAt: number | null = null;
-  /** The playback rate the user chose (the media's own controls); bend() varies around it. */
-  private userRate = 1;
-  /** Rate changes made by bend() whose ratechange event has not fired yet. */
-  private bends = 0;
+  /** Rate changes made by setRate() whose ratechange event has not fired yet. */
+  private ownRates = 0;
+  /** play() and pause() calls whose play/pause event has not fired yet. */
+  private ownPlays = 0;
+  private ownPauses = 0;
+  /** performance.now() when the running seek started. */
+  private seekStart = 0;
   /** Seconds per video frame, measured from presented frames; 1/30 until known. */
   frameDuration = 1 / 30;
 
@@ -122,12 +126,14 @@ export class Player {
         ? ` (${(info.size / 1e9).toFixed(1)} GB: it plays once loaded; a fragmented MP4 streams at once: ffmpeg -i IN -c copy -movflags frag_keyframe+empty_moov+default_base_moof OUT.mp4)`
         : "";
     this.events.note(`Loading ${info.name} through the kernel…${hint}`);
-    const onProgress = (f: number) => this.events.note(`Loading ${info.name} through the kernel: ${Math.round(f * 100)}%${hint}`);
-    this.st.progress.add(onProgress);
+    const onProgress = (track: string, f: number) => {
+      if (track === info.track) this.events.note(`Loading ${info.name} through the kernel: ${Math.round(f * 100)}%${hint}`);
+    };
+    this.st.media.progress.add(onProgress);
     try {
-      return safeUrl(await this.st.mediaBlobUrl(info), document.baseURI, "/");
+      return safeUrl(await this.st.media.blobUrl(info), document.baseURI, "/");
     } finally {
-      this.st.progress.delete(onProgress);
+      this.st.media.progress.delete(onProgress);
       this.events.note("");
     }
   }
@@ -137,10 +143,10 @@ export class Player {
    * when this browser cannot take its codecs (the file is then loaded whole).
    */
   private async streamed(): Promise<string | null> {
-    const index = await this.st.mediaIndex();
+    const index = await this.st.media.index(this.info.track);
     if (!MediaSource.isTypeSupported(index.mime)) return null;
     this.stream?.destroy();
-    this.stream = new MseStream(this.el, index, (lo, hi) => this.st.mediaRange(lo, hi), (text) => this.events.error(text), this.ac.signal);
+    this.stream = new MseStream(this.el, index, (lo, hi) => this.st.media.range(this.info.track, lo, hi), (text) => this.events.error(text), this.ac.signal);
     this.el.dataset.stream = "mse";
     return this.stream.url;
   }
@@ -162,32 +168,28 @@ export class Player {
       );
     });
     on("play", () => {
-      this.events.playing(true);
+      const own = this.ownPlays > 0;
+      if (own) this.ownPlays--;
+      this.events.playing(true, own);
       this.startFrameLoop();
     });
     on("pause", () => {
-      if (el.playbackRate !== this.userRate) this.bend(0);
-      this.events.playing(false);
+      const own = this.ownPauses > 0 || el.ended;
+      if (this.ownPauses > 0) this.ownPauses--;
+      this.events.playing(false, own);
     });
     on("ratechange", () => {
-      if (this.bends > 0) this.bends--;
-      else this.userRate = el.playbackRate;
+      if (this.ownRates > 0) this.ownRates--;
+      else this.events.rate(el.playbackRate);
     });
-    on("ended", () => this.events.playing(false));
-    on("timeupdate", () => this.tick(false));
+    on("timeupdate", () => this.events.time(false));
+    on("seeking", () => {
+      this.seekStart = performance.now();
+    });
     on("seeked", () => {
-      this.events.seeked(this.seeker.lastWasOwn);
-      this.tick(true);
+      this.events.seeked(this.seeker.lastWasOwn, (performance.now() - this.seekStart) / 1000);
+      this.events.time(true);
     });
-  }
-
-  private tick(force: boolean): void {
-    const el = this.el;
-    if (this.stopAt !== null && !el.paused && el.currentTime >= this.stopAt) {
-      el.pause();
-      this.stopAt = null;
-    }
-    this.events.time(force);
   }
 
   get currentTime(): number {
@@ -203,48 +205,35 @@ export class Player {
     this.seeker.seek(Math.max(0, t));
   }
 
-  /** Play; a browser that blocks playback reports `playing(false)` and a note. */
+  /** True while a seek is running or waiting. */
+  get seeking(): boolean {
+    return this.seeker.busy || this.el.seeking;
+  }
+
+  /** Play (when paused); a browser that blocks playback reports `playing(false)` and a note. */
   play(): void {
+    if (!this.el.paused) return;
+    this.ownPlays++;
     this.el.play().catch((err: unknown) => {
-      this.events.playing(false);
+      this.ownPlays = 0;
+      this.events.playing(false, true);
+      if (err instanceof DOMException && err.name === "AbortError") return;
       this.events.note(`Playback was blocked by the browser (${String(err)}); press play in the widget.`);
     });
   }
 
+  /** Pause (when playing). */
   pause(): void {
+    if (this.el.paused) return;
+    this.ownPauses++;
     this.el.pause();
   }
 
-  toggle(): void {
-    this.stopAt = null;
-    if (this.el.paused) this.play();
-    else this.pause();
-  }
-
-  /** Play from media time `a` and pause at `b`. */
-  playBetween(a: number, b: number): void {
-    this.seek(a);
-    this.stopAt = b;
-    this.play();
-  }
-
-  /**
-   * While playing, close a gap of `gap` media seconds to another view's clock
-   * by running up to 10% faster or slower (no seek, so no stall); within 5 ms
-   * the rate goes back to the user's.
-   */
-  bend(gap: number): void {
-    const el = this.el;
-    const rate = Math.abs(gap) < 0.005 ? this.userRate : this.userRate * (1 + Math.max(-0.1, Math.min(0.1, gap)));
-    if (el.playbackRate === rate) return;
-    this.bends++;
-    el.playbackRate = rate;
-  }
-
-  /** Pause and step `direction` frames. */
-  stepFrames(direction: number): void {
-    if (!this.el.paused) this.el.pause();
-    this.seek(this.el.currentTime + direction * this.frameDuration);
+  /** Run at playback rate `rate` (the drift corrector's), telling no one it was the user. */
+  setRate(rate: number): void {
+    if (!(rate > 0) || Math.abs(this.el.playbackRate - rate) < 1e-6) return;
+    this.ownRates++;
+    this.el.playbackRate = rate;
   }
 
   private startFrameLoop(): void {
@@ -258,14 +247,14 @@ export class Player {
         // Consecutive presented frames differ by one frame (or a few when frames drop).
         if (last !== null && meta.mediaTime > last) this.frameDuration = Math.min(this.frameDuration, meta.mediaTime - last);
         last = meta.mediaTime;
-        this.tick(false);
+        this.events.time(false);
         this.frameHandle = el.requestVideoFrameCallback(tick);
       };
       this.frameHandle = el.requestVideoFrameCallback(tick);
     } else {
       const tick = () => {
         if (el.paused || this.ac.signal.aborted) return;
-        this.tick(false);
+        this.events.time(false);
         this.frameHandle = requestAnimationFrame(tick);
       };
       this.frameHandle = requestAnimationFrame(tick);

@@ -10,6 +10,8 @@
 export interface SeekTarget {
   currentTime: number;
   readonly seeking: boolean;
+  /** 0 (HAVE_NOTHING) until the metadata loaded: a seek then waits for it. */
+  readonly readyState: number;
   addEventListener(type: string, fn: () => void, opts?: AddEventListenerOptions): void;
 }
 
@@ -25,12 +27,15 @@ export class Seeker {
 
   constructor(private el: SeekTarget, signal?: AbortSignal, private tolerance = 1e-4) {
     el.addEventListener("seeked", () => this.onSeeked(), { signal });
+    el.addEventListener("loadedmetadata", () => this.onMetadata(), { signal });
   }
 
   /** Ask for media time `t` (seconds); applied now, or when the running seek ends. */
   seek(t: number): void {
     if (!Number.isFinite(t)) return;
-    if (this.inFlight) {
+    // Before the metadata loads a seek would only set where playback starts
+    // (no "seeked" follows a seek to 0): it waits for the metadata instead.
+    if (this.inFlight || this.el.readyState === 0) {
       this.pending = t;
       return;
     }
@@ -48,6 +53,13 @@ export class Seeker {
     this.ownSeeks++;
     this.issued++;
     this.el.currentTime = t;
+  }
+
+  private onMetadata(): void {
+    const p = this.pending;
+    if (this.inFlight || p === null) return;
+    this.pending = null;
+    if (Math.abs(this.el.currentTime - p) > this.tolerance) this.start(p);
   }
 
   private onSeeked(): void {

@@ -1,14 +1,13 @@
 /**
  * Per-model state, shared by every view of one widget: the overview, the
  * cache of detail chunks, the request channel to the kernel, the region edits
- * not yet acknowledged, and the blob URL of media streamed through the kernel.
+ * not yet acknowledged, and the media bytes and waveforms from the kernel.
  */
 
 import type { AnyModel } from "@anywidget/types";
-import { asBytes, asTyped, decodeBase64Tree, isBufferLike, type BufferLike, type Dtype } from "./buffers";
+import { asTyped, decodeBase64Tree, isBufferLike, type BufferLike, type Dtype } from "./buffers";
 import { ChunkCache, Motion, prefetchPlan, windowRequest, type Chunk, type WindowRequest } from "./detail";
-import { CHUNK_BYTES, type MediaInfo } from "./media";
-import type { FragmentIndex } from "./msestream";
+import { MediaStore } from "./mediastore";
 import { PendingEdits } from "./pending";
 import { IndexedDbPersistence, type PendingPersistence } from "./persist";
 import { LatestOnly, RequestChannel, type Transport } from "./requests";
@@ -74,10 +73,9 @@ export class ModelState {
   readonly overviewListeners = new Set<() => void>();
   /** Views to tell when a new detail chunk arrived. */
   readonly listeners = new Set<() => void>();
-  /** Views to tell how far a kernel media stream got (0..1). */
-  readonly progress = new Set<(f: number) => void>();
+  /** Media bytes and waveforms from the kernel, per track. */
+  readonly media: MediaStore;
   private readonly fetcher: LatestOnly<DetailJob>;
-  private blob: { key: string; promise: Promise<string>; url?: string } | null = null;
   /** Detail requests sent to the kernel, and replies decoded (diagnostics, tests, benchmarks). */
   detailRequests = 0;
   /** The window the views last asked for, which prefetches are for. */
@@ -95,6 +93,7 @@ export class ModelState {
     this.channel = new RequestChannel((msg) => model.send(msg));
     this.channel.transport = (model.get("transport") as Transport | undefined) ?? "auto";
     this.edits = new PendingEdits(model, this.channel, persistence);
+    this.media = new MediaStore(this.channel);
     this.fetcher = new LatestOnly((req) => this.fetch(req));
     this.loadOverview();
   }
@@ -221,67 +220,13 @@ export class ModelState {
     }, 0);
   }
 
-  /** Where the fragments of a fragmented MP4 are (the kernel reads them from the file). */
-  async mediaIndex(): Promise<FragmentIndex> {
-    const { msg } = await this.channel.request("media-index", {}, 60000);
-    return msg.index as FragmentIndex;
-  }
-
-  /** Bytes [lo, hi) of the media from the kernel, in chunks of at most CHUNK_BYTES. */
-  async mediaRange(lo: number, hi: number): Promise<Uint8Array> {
-    const out = new Uint8Array(hi - lo);
-    let at = lo;
-    while (at < hi) {
-      const { buffers } = await this.channel.request("media-chunk", { offset: at, length: Math.min(CHUNK_BYTES, hi - at) }, 60000);
-      const bytes = asBytes(buffers[0]);
-      if (bytes.length === 0) throw new Error(`the media ended at byte ${at}, before ${hi}`);
-      out.set(bytes.subarray(0, hi - at), at - lo);
-      at += bytes.length;
-    }
-    return out;
-  }
-
-  /** A blob: URL of media streamed from the kernel in chunks; shared by all views. */
-  mediaBlobUrl(info: MediaInfo): Promise<string> {
-    const key = JSON.stringify([info.source, info.path ?? info.name, info.size]);
-    if (this.blob?.key === key) return this.blob.promise;
-    this.revokeBlob();
-    const entry: { key: string; promise: Promise<string>; url?: string } = { key, promise: Promise.resolve("") };
-    entry.promise = (async () => {
-      // The blob grows a chunk at a time (a Blob of a Blob references it, no copy),
-      // so the page's heap holds one chunk however large the file is; the browser
-      // keeps blob data out of the page and pages large blobs to disk.
-      let blob = new Blob([], { type: info.mime || "" });
-      let offset = 0;
-      while (offset < info.size) {
-        const { buffers } = await this.channel.request("media-chunk", { offset, length: CHUNK_BYTES }, 60000);
-        const bytes = asBytes(buffers[0]);
-        if (bytes.length === 0) throw new Error(`media ${info.name} ended at byte ${offset} of ${info.size}`);
-        blob = new Blob([blob, bytes.slice()], { type: info.mime || "" });
-        offset += bytes.length;
-        for (const fn of this.progress) fn(offset / info.size);
-      }
-      const url = URL.createObjectURL(blob);
-      entry.url = url;
-      return url;
-    })();
-    this.blob = entry;
-    return entry.promise;
-  }
-
-  private revokeBlob(): void {
-    if (this.blob?.url) URL.revokeObjectURL(this.blob.url);
-    this.blob = null;
-  }
-
   dispose(): void {
     this.disposed = true;
     this.edits.dispose();
     if (this.prefetchTimer !== null) clearTimeout(this.prefetchTimer);
     this.channel.close();
-    this.revokeBlob();
+    this.media.dispose();
     this.listeners.clear();
     this.overviewListeners.clear();
-    this.progress.clear();
   }
 }

@@ -8,20 +8,21 @@
  */
 
 import type { AnyModel } from "@anywidget/types";
-import type uPlot from "uplot";
 import { Charts, type ChartMeta } from "./charts";
-import type { MediaInfo } from "./media";
 import { Labeler } from "./labeling";
-import { MediaTrack } from "./mediatrack";
+import { MediaPane } from "./mediapane";
+import { Messages } from "./messages";
 import { moveBy, zoomAround, type Sel } from "./range";
 import { RangeControl } from "./rangecontrol";
 import type { ModelState } from "./state";
 import type { Host } from "./hosts/host";
 import { bindKeys, type Action } from "./keys";
-import { onPlot, scale, timeAtClient, toPx } from "./scale";
+import { Playheads } from "./playheads";
+import { timeAtClient } from "./scale";
 import { SelectionSync } from "./selectionsync";
 import { readTheme, type Theme } from "./theme";
-import { toMedia, type TimeMap } from "./timemap";
+import { formatTime } from "./timefmt";
+import { toMedia } from "./timemap";
 
 interface Meta extends ChartMeta {
   time_name: string;
@@ -41,10 +42,8 @@ export class View {
   private readonly root: HTMLDivElement;
   private readonly detailBox: HTMLDivElement;
   private readonly overviewBox: HTMLDivElement;
-  private readonly statusLine: HTMLDivElement;
-  private readonly playhead: HTMLDivElement;
-  private readonly overviewPlayhead: HTMLDivElement;
-  private errorBox: HTMLDivElement | null = null;
+  private readonly playheads = new Playheads();
+  private readonly msg: Messages;
   private readonly charts: Charts;
   private sel: Sel = [0, 0];
   private theme: Theme;
@@ -53,7 +52,7 @@ export class View {
   private readonly range: RangeControl;
   private readonly selSync: SelectionSync;
   private readonly labeler: Labeler;
-  private readonly track: MediaTrack;
+  private readonly pane: MediaPane;
 
   constructor(
     private model: AnyModel,
@@ -63,14 +62,15 @@ export class View {
   ) {
     this.root = div("root", "tsv-root", el);
     this.root.tabIndex = 0;
+    this.msg = new Messages(this.root, () => this.status());
     host.prepareRoot(this.root);
     this.root.dataset.theme = host.isDark() ? "dark" : "light";
-    this.track = new MediaTrack(
+    this.pane = new MediaPane(
       model,
       {
+        root: this.root,
         window: () => this.sel,
         span: () => this.meta().span,
-        timemap: () => this.timemap(),
         syncMode: () => this.syncMode(),
         dragging: () => this.range.dragging,
         follow: (sel) => {
@@ -78,15 +78,19 @@ export class View {
           this.selSync.commit(this.sel, true);
         },
         moved: () => this.positionPlayheads(),
-        error: (text) => this.showError(text),
-        clearError: () => this.clearError(),
-        note: (text) => this.setStatusNote(text),
+        format: (rel) => formatTime(rel, this.meta()),
+        error: (text) => this.msg.showError(text),
+        clearError: () => this.msg.clearError(),
+        note: (text) => this.msg.setNote(text),
+        plot: () => this.plotBox(),
+        color: () => this.theme.fg,
       },
       this.ac.signal,
       { st, host },
     );
-    this.root.append(this.track.box);
+    this.root.append(this.pane.grid, this.pane.playbar.el);
     this.detailBox = div("detail", "tsv-detail", this.root);
+    this.root.append(this.pane.lanes.box);
     this.overviewBox = div("overview", "tsv-overview", this.root);
     this.charts = new Charts(this.detailBox, this.overviewBox, st, {
       meta: () => this.meta(),
@@ -98,9 +102,10 @@ export class View {
         this.positionRange();
         this.positionPlayheads();
         this.labeler?.draw();
+        this.pane?.lanes.draw();
       },
     });
-    this.statusLine = div("status", "tsv-status", this.root);
+    this.root.append(this.msg.statusLine);
     this.range = new RangeControl(
       {
         span: () => this.meta().span,
@@ -116,16 +121,14 @@ export class View {
       this.ac.signal,
     );
     this.selSync = new SelectionSync(model, (s) => this.applySelection(s, "model"), () => this.sel, () => this.range.dragging);
-    this.playhead = div("playhead", "tsv-playhead", undefined);
-    this.overviewPlayhead = div("overview-playhead", "tsv-playhead tsv-overview-playhead", undefined);
     this.theme = readTheme(this.root, host);
 
     this.sel = this.selSync.get() ?? [0, 0];
     this.labeler = new Labeler({
       model,
       edits: st.edits,
-      showError: (text) => this.showError(text),
-      clearError: (text) => this.clearError(text),
+      showError: (text) => this.msg.showError(text),
+      clearError: (text) => this.msg.clearError(text),
       root: this.root,
       signal: this.ac.signal,
       editable: host.editable,
@@ -135,15 +138,15 @@ export class View {
       overviewOver: () => this.charts.overview?.over ?? null,
       window: () => this.sel,
       span: () => this.meta().span,
-      playheadTime: () => this.track.playheadTime(),
-      playing: () => this.track.playing,
-      seekData: (rel) => this.track.seekData(rel),
-      playRange: (a, b) => this.track.playRange(a, b),
+      playheadTime: () => this.pane.conductor.playheadTime(),
+      playing: () => this.pane.conductor.playing,
+      seekData: (rel) => this.pane.conductor.seekData(rel, true),
+      playRange: (a, b) => this.pane.conductor.playRange(a, b),
     });
     bindKeys(this.root, this.ac.signal, () => (this.model.get("_labels") as { name: string; key?: string | null }[]) ?? [], (a) => this.onAction(a));
     this.buildCharts();
     this.listen();
-    this.loadMedia();
+    this.pane.load();
     this.applySelection(this.sel, "model");
   }
 
@@ -153,14 +156,11 @@ export class View {
     return this.model.get("_meta") as Meta;
   }
 
-  private timemap(): TimeMap {
-    const offset = this.model.get("offset") as number | null;
-    return {
-      span: this.meta().span,
-      duration: (this.model.get("media_duration") as number | null) ?? null,
-      offset: offset ?? null,
-      rate: (this.model.get("rate") as number) ?? 1,
-    };
+  /** Where the detail chart's plot is, relative to the root (CSS px). */
+  private plotBox(): { left: number; width: number } {
+    const over = this.charts?.detail?.over;
+    if (!over) return { left: 0, width: this.width() };
+    return { left: over.getBoundingClientRect().left - this.root.getBoundingClientRect().left, width: over.clientWidth };
   }
 
   private syncMode(): string {
@@ -183,8 +183,7 @@ export class View {
   private buildCharts(): void {
     this.charts.build();
     this.range.attach(this.charts.overview!.over);
-    this.charts.overview!.over.appendChild(this.overviewPlayhead);
-    this.charts.detail!.over.appendChild(this.playhead);
+    this.playheads.attach(this.charts.detail!.over, this.charts.overview!.over);
     this.attachPointerHandlers();
     this.labeler?.attach();
   }
@@ -205,8 +204,9 @@ export class View {
     this.positionRange();
     this.charts.drawDetail();
     const mode = this.syncMode();
-    if (origin !== "media" && mode !== "off") this.track.showWindow(sel[0]);
+    if (origin !== "media" && mode !== "off") this.pane.conductor.showWindow(sel[0]);
     this.positionPlayheads();
+    this.pane.redraw();
     this.labeler?.draw();
     this.updateStatus();
   }
@@ -236,65 +236,24 @@ export class View {
 
   // -- media --------------------------------------------------------------------------------
 
-  private loadMedia(): void {
-    const info = this.model.get("_media") as MediaInfo | null;
-    this.track.load(info);
-    this.root.classList.toggle("tsv-audio", info?.kind === "audio");
-  }
-
   private positionPlayheads(): void {
-    const rel = this.track.playheadTime() ?? NaN;
-    this.placeLine(this.playhead, this.charts.detail, rel);
-    this.placeLine(this.overviewPlayhead, this.charts.overview, rel);
-    this.playhead.dataset.time = Number.isFinite(rel) ? String(rel) : "";
+    this.playheads.place(this.pane.conductor.playheadTime() ?? NaN, this.sel, this.meta().span);
+    this.pane.showClock();
   }
 
-  private placeLine(line: HTMLElement, u: uPlot | null, rel: number): void {
-    if (!u || !Number.isFinite(rel)) {
-      line.hidden = true;
-      return;
-    }
-    // uPlot applies setScale in a microtask, so its own scale may still be the
-    // old window here: place the line from the window this view has just set.
-    const [lo, hi] = u === this.charts.detail ? this.sel : [0, this.meta().span];
-    const sc = scale(lo, hi, u.over.clientWidth);
-    line.hidden = !onPlot(sc, rel);
-    line.style.left = `${toPx(sc, rel)}px`;
-  }
+  // -- status -------------------------------------------------------------------------------
 
-  // -- messages, status -----------------------------------------------------------------------
-
-  private showError(text: string): void {
-    if (!this.errorBox) {
-      this.errorBox = div("error", "tsv-error", undefined);
-      this.errorBox.setAttribute("role", "alert");
-      this.root.insertBefore(this.errorBox, this.root.firstChild);
-    }
-    this.errorBox.textContent = text;
-  }
-
-  /** Remove the error box; with `text`, only while it still shows that text. */
-  private clearError(text?: string): void {
-    if (text !== undefined && this.errorBox?.textContent !== text) return;
-    this.errorBox?.remove();
-    this.errorBox = null;
-  }
-
-  private statusNote = "";
-
-  private setStatusNote(note: string): void {
-    this.statusNote = note;
-    this.updateStatus();
+  private status(): string[] {
+    const meta = this.meta();
+    const tm = this.pane.firstMap();
+    const parts = [`${meta.n.toLocaleString()} samples × ${meta.channels.length} channels`];
+    if (tm && (tm.duration !== null || tm.offset !== null)) parts.push(`window starts at media ${toMedia(this.sel[0], tm).toFixed(3)} s`);
+    if (!this.host.kernel) parts.push("static page: regions read-only, detail as embedded");
+    return parts;
   }
 
   private updateStatus(): void {
-    const meta = this.meta();
-    const tm = this.timemap();
-    const parts = [`${meta.n.toLocaleString()} samples × ${meta.channels.length} channels`];
-    if (tm.duration !== null) parts.push(`window starts at media ${toMedia(this.sel[0], tm).toFixed(3)} s`);
-    if (!this.host.kernel) parts.push("static page: regions read-only, detail as embedded");
-    if (this.statusNote) parts.push(this.statusNote);
-    this.statusLine.textContent = parts.join(" · ");
+    this.msg.update();
   }
 
   // -- wiring ---------------------------------------------------------------------------------
@@ -305,7 +264,6 @@ export class View {
   }
 
   private listen(): void {
-    this.onModel("change:_media", () => this.loadMedia());
     this.onModel("change:_meta", () => {
       this.buildCharts();
       this.labeler.rebuildBar();
@@ -315,16 +273,8 @@ export class View {
     this.st.overviewListeners.add(this.charts.redrawOverview);
     this.unsubscribe.push(() => this.st.overviewListeners.delete(this.charts.redrawOverview));
     this.onModel("change:height", () => this.charts.resize());
-    const remap = () => {
-      this.applySelection(this.sel, "model");
-    };
-    this.onModel("change:offset", remap);
-    this.onModel("change:rate", remap);
     this.onModel("change:sync", () => this.updateStatus());
-    this.onModel("change:media_duration", () => {
-      this.positionPlayheads();
-      this.updateStatus();
-    });
+    for (const name of ["change:offset", "change:rate", "change:media_duration"]) this.onModel(name, () => this.updateStatus());
     this.st.listeners.add(this.onDetailArrived);
     this.unsubscribe.push(() => this.st.listeners.delete(this.onDetailArrived));
 
@@ -346,13 +296,13 @@ export class View {
   private onAction(a: Action): boolean {
     switch (a.kind) {
       case "play":
-        this.track.toggle();
+        this.pane.conductor.toggle();
         return true;
       case "window":
         this.stepWindow(a.dir);
         return true;
       case "frame":
-        this.track.stepFrames(a.dir);
+        this.pane.conductor.stepFrames(a.dir);
         return true;
       default:
         return this.labeler.onAction(a);
@@ -371,7 +321,7 @@ export class View {
     for (const [name, fn] of this.modelHandlers) this.model.off(name, fn);
     for (const fn of this.unsubscribe) fn();
     this.selSync.dispose();
-    this.track.destroy();
+    this.pane.destroy();
     this.charts.destroy();
     this.root.remove();
   }

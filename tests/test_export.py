@@ -86,7 +86,7 @@ def test_local_paths_stay_out_and_media_is_found_beside_the_page(tmp_path: Path)
     page_dir = tmp_path / "pages"
     page_dir.mkdir()
     text = w.to_html(page_dir / "p.html").read_text()
-    media = states(text)["tsv-widget-0"]["state"]["_media"]
+    media = states(text)["tsv-widget-0"]["state"]["_media"][0]
     assert media["href"] == "../media%20dir/my%20clip%231.mp4"
     assert not {"path", "home", "cwd", "session"} & media.keys()
     assert str(tmp_path) not in text
@@ -95,16 +95,16 @@ def test_local_paths_stay_out_and_media_is_found_beside_the_page(tmp_path: Path)
 def test_media_href_replaces_the_place_and_refuses_other_schemes(tmp_path: Path) -> None:
     s = tv.sample()
     w = tv.TimeSeriesVideo(s.data, media=Path(s.video).read_bytes())
-    media = states(w.to_html(tmp_path / "a.html").read_text())["tsv-widget-0"]["state"]["_media"]
+    media = states(w.to_html(tmp_path / "a.html").read_text())["tsv-widget-0"]["state"]["_media"][0]
     assert "href" not in media  # bytes: nothing to point at unless told
     media = states(w.to_html(tmp_path / "b.html", media_href="clip.mp4").read_text())[
         "tsv-widget-0"
-    ]["state"]["_media"]
+    ]["state"]["_media"][0]
     assert media["href"] == "clip.mp4"
     u = tv.TimeSeriesVideo(s.data, media="https://example.org/v.mp4")
     media = states(
         u.to_html(tmp_path / "c.html", media_href="https://cdn.example.org/v.mp4").read_text()
-    )["tsv-widget-0"]["state"]["_media"]
+    )["tsv-widget-0"]["state"]["_media"][0]
     assert media["url"] == "https://cdn.example.org/v.mp4"
     for bad in ["javascript:alert(1)", "file:///etc/passwd", "data:video/mp4;base64,AA"]:
         with pytest.raises(MediaError, match="media_href"):

@@ -96,18 +96,17 @@ def test_server_hints_only_for_local_files(
 ) -> None:
     monkeypatch.setenv("JPY_SESSION_NAME", "/srv/nb/x.ipynb")
     monkeypatch.chdir(tmp_path)
-    info = hosts.media_json(resolve(clips["aac"]))
+    info = hosts.media_json(resolve(clips["aac"]), "media")
     assert info is not None
     assert info["session"] == "/srv/nb/x.ipynb"
     assert info["cwd"] == str(tmp_path)
     assert info["path"] == str(clips["aac"].resolve())
-    url = hosts.media_json(resolve("https://example.org/a.mp4"))
+    url = hosts.media_json(resolve("https://example.org/a.mp4"), "media")
     assert url is not None and not {"home", "cwd", "session"} & url.keys()
-    raw = hosts.media_json(resolve(clips["aac"].read_bytes()))
+    raw = hosts.media_json(resolve(clips["aac"].read_bytes()), "media")
     assert raw is not None and not {"home", "cwd", "session", "path"} & raw.keys()
     monkeypatch.delenv("JPY_SESSION_NAME")
-    assert "session" not in (hosts.media_json(resolve(clips["aac"])) or {})
-    assert hosts.media_json(None) is None
+    assert "session" not in hosts.media_json(resolve(clips["aac"]), "media")
 
 
 def test_fragmented_mp4_index_lists_every_fragment_in_order(clips: dict[str, Path]) -> None:

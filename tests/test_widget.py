@@ -63,7 +63,7 @@ def test_dataframe_and_video(video: Path) -> None:
     w = TimeSeriesVideo(frame(), media=str(video), channels=["ax", "ay"])
     assert w._meta["channels"] == ["ax", "ay"]
     assert w._meta["n"] == 1000
-    assert w._media["kind"] == "video" and w._media["source"] == "file"
+    assert w._media[0]["kind"] == "video" and w._media[0]["source"] == "file"
     assert w.selection == (0.0, 5.0)  # window=5 media seconds, duration unknown: 1:1
     assert w.sync == "ts-to-media" and w.offset is None and w.rate == 1.0
 
@@ -136,12 +136,12 @@ def test_later_media_assignment(video: Path) -> None:
     w.media_duration = 12.0
     with pytest.raises(FileNotFoundError):
         w.media = str(video.parent / "gone.mp4")
-    assert w._media["name"] == "v.mp4" and w.media_duration == 12.0
+    assert w._media[0]["name"] == "v.mp4" and w.media_duration == 12.0
     w.media = "https://example.org/a.webm"
-    assert w._media["source"] == "url"
+    assert w._media[0]["source"] == "url"
     assert w.media_duration is None  # a new media's duration is unknown until it loads
     w.media = None
-    assert w._media is None
+    assert w._media == []
 
 
 @pytest.mark.parametrize(

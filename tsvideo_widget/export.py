@@ -24,7 +24,7 @@ import html
 import json
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -32,6 +32,7 @@ from urllib.parse import quote, urlsplit
 from .errors import MediaError, TsvTypeError
 from .media import ALLOWED_SCHEMES
 from .transport import b64, encode_buffers
+from .urlsecrets import mask_url, secrets_in
 
 if TYPE_CHECKING:
     from .widget import TimeSeriesVideo
@@ -131,41 +132,69 @@ def embedded_chunks(
     return out
 
 
-def _media_href(w: TimeSeriesVideo, html_dir: Path, media_href: str | None) -> str | None:
-    """Where the page's media element looks for a file or bytes source (relative or http(s))."""
-    if media_href is not None:
-        scheme = urlsplit(media_href).scheme.lower()
-        if scheme and len(scheme) > 1 and scheme not in ALLOWED_SCHEMES:
+MediaHref = str | Mapping[str, str] | None
+"""``media_href``: one place (str) for a single track, or a dict track name -> place."""
+
+
+def _checked_href(href: str, what: str) -> str:
+    """``href`` when the page may point at it: an http(s) URL or a relative path, no secret."""
+    scheme = urlsplit(href).scheme.lower()
+    if scheme and len(scheme) > 1 and scheme not in ALLOWED_SCHEMES:
+        raise MediaError(
+            f"{what} {mask_url(href)!r} uses the scheme {scheme!r}; pass an http(s) URL or a "
+            "path relative to the HTML file (such as 'session.mp4')"
+        )
+    masked, found = secrets_in(href)
+    if found:
+        raise MediaError(
+            f"{what} {masked!r} carries a secret ({', '.join(found)}) that would be written "
+            "into the page for anyone who opens it; point at a URL that needs none, or a "
+            "path relative to the HTML file"
+        )
+    return href
+
+
+def _media_hrefs(w: TimeSeriesVideo, html_dir: Path, media_href: MediaHref) -> dict[str, str]:
+    """Where the page's media elements look for file or bytes sources, by track name."""
+    sources = dict(w._media_sources())
+    given: dict[str, str] = {}
+    if isinstance(media_href, str):
+        if len(sources) != 1:
             raise MediaError(
-                f"media_href {media_href!r} uses the scheme {scheme!r}; pass an http(s) URL or a "
-                "path relative to the HTML file (such as 'session.mp4')"
+                f"media_href is one place but the widget has {len(sources)} media tracks "
+                f"{list(sources)}; pass a dict track name -> URL or relative path"
             )
-        return media_href
-    source = w.media_source
-    if source is None or source.path is None:
-        return None
-    rel = os.path.relpath(source.path, html_dir)
-    return "/".join(quote(part) for part in Path(rel).as_posix().split("/"))
+        given = {next(iter(sources)): media_href}
+    elif media_href is not None:
+        unknown = [n for n in media_href if n not in sources]
+        if unknown:
+            raise MediaError(f"media_href names {unknown}, not tracks of {list(sources)}")
+        given = dict(media_href)
+    out = {name: _checked_href(href, f"media_href[{name!r}]") for name, href in given.items()}
+    for name, source in sources.items():
+        if name not in out and source.path is not None:
+            rel = os.path.relpath(source.path, html_dir)
+            out[name] = "/".join(quote(part) for part in Path(rel).as_posix().split("/"))
+    return out
 
 
 def _widget_state(
-    w: TimeSeriesVideo, html_dir: Path, budget_mb: float, media_href: str | None
+    w: TimeSeriesVideo, html_dir: Path, budget_mb: float, media_href: MediaHref
 ) -> dict[str, Any]:
     state = {
         k: v
         for k, v in w.get_state().items()
         if k not in _SKIP and not k.startswith(("_model_", "_view_"))
     }
-    media = state.get("_media")
-    if isinstance(media, dict):
-        media = {k: v for k, v in media.items() if k not in _PRIVATE_MEDIA_KEYS}
-        href = _media_href(w, html_dir, media_href)
+    hrefs = _media_hrefs(w, html_dir, media_href)
+    media = []
+    for info in state.get("_media") or []:
+        info = {k: v for k, v in info.items() if k not in _PRIVATE_MEDIA_KEYS}
+        href = hrefs.get(info["track"])
         if href is not None:
-            if media["source"] == "url":
-                media["url"] = href
-            else:
-                media["href"] = href
-        state["_media"] = media
+            info["url" if info["source"] == "url" else "href"] = href
+        media.append(info)
+    state["_media"] = media
     sel = state.get("selection")
     window = (float(sel[0]), float(sel[1])) if isinstance(sel, list) and len(sel) == 2 else None
     chunks = embedded_chunks(w, int(budget_mb * 1_000_000), window)
@@ -214,7 +243,7 @@ def page(
     html_dir: Path,
     *,
     budget_mb: float = DEFAULT_BUDGET_MB,
-    media_href: str | None = None,
+    media_href: MediaHref = None,
     title: str = "tsvideo-widget",
 ) -> str:
     """The HTML text of a static page showing ``widgets`` (see :func:`to_html`)."""
@@ -251,7 +280,7 @@ def to_html(
     path: str | os.PathLike[str],
     *widgets: TimeSeriesVideo,
     budget_mb: float = DEFAULT_BUDGET_MB,
-    media_href: str | None = None,
+    media_href: MediaHref = None,
     title: str = "tsvideo-widget",
 ) -> Path:
     """Write a static HTML page of ``widgets`` to ``path``; returns the path.
@@ -267,8 +296,10 @@ def to_html(
         budget_mb: size of the embedded detail per widget (MB, float, default 4.0; 0 embeds
             the overview only).
         media_href: where the page finds the media (first widget only): an http(s) URL or a
-            path relative to the HTML file. Default: the media's URL, or a local file's path
-            relative to the HTML's folder. Media held as bytes is not embedded; pass this.
+            path relative to the HTML file; with several tracks, a dict track name -> place
+            (tracks it leaves out keep their default). Default: the media's URL, or a local
+            file's path relative to the HTML's folder. Media held as bytes is not embedded;
+            pass this.
         title: the page's title (str).
     """
     out = Path(path)

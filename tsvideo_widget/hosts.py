@@ -32,11 +32,11 @@ def server_hints() -> dict[str, str]:
     return hints
 
 
-def media_json(source: MediaSource | None) -> dict[str, Any] | None:
-    """The ``_media`` trait for ``source``: its description, plus server hints for a file."""
-    if source is None:
-        return None
+def media_json(source: MediaSource, track: str) -> dict[str, Any]:
+    """One entry of the ``_media`` trait: track ``track``'s description, plus server hints
+    for a file."""
     out = source.to_json()
+    out["track"] = track
     if source.source == "file":
         out.update(server_hints())
     return out

@@ -24,6 +24,7 @@ from .autosave import AutosaveFile
 from .data import Series
 from .errors import RegionError, TsvError
 from .timemap import TimeMap
+from .tracks import Tracks
 
 
 class _Widget(Protocol):
@@ -42,6 +43,11 @@ class _Widget(Protocol):
 
     @property
     def timemap(self) -> TimeMap: ...
+
+    @property
+    def tracks(self) -> Tracks: ...
+
+    def timemaps(self) -> dict[str, TimeMap]: ...
 
     def _label_names(self) -> list[str] | None: ...
 
@@ -103,17 +109,21 @@ class RegionMethods(t.HasTraits):
         self.regions = []
 
     def to_dataframe(self: _Widget) -> pd.DataFrame:
-        """One row per region: id, label, channel, start, end, duration, media_start,
-        media_end (seconds, through the current mapping), then meta keys; sorted by start."""
-        return reg.to_dataframe(self.regions, self.series, self.timemap)
+        """One row per region, sorted by start: id, label, channel, start, end, duration,
+        then each media track's ``<name>_start`` and ``<name>_end`` (float media seconds
+        through that track's current mapping: ``media_start``/``media_end`` for a single
+        source, ``front_start``, ``front_end``, ``side_start``... for
+        ``media={"front": ..., "side": ...}``), then meta keys."""
+        return reg.to_dataframe(self.regions, self.series, self.timemaps())
 
     @locked
     def from_dataframe(self: _Widget, df: pd.DataFrame, replace: bool = True) -> None:
-        """Load regions from a table shaped like :meth:`to_dataframe` (extra columns -> meta).
+        """Load regions from a table shaped like :meth:`to_dataframe` (extra columns -> meta;
+        the derived duration and media-time columns are ignored).
 
         ``replace=False`` appends to the current regions instead.
         """
-        new = reg.from_dataframe(df)
+        new = reg.from_dataframe(df, self.tracks)
         self.regions = new if replace else [*self.regions, *new]
 
     def labels_per_sample(self: _Widget, channel: str | None = None) -> pd.Series:

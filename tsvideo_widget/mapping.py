@@ -16,6 +16,7 @@ from . import validation as check
 from .data import Series
 from .media import MediaSource
 from .timemap import TimeMap, check_rate
+from .tracks import Tracks
 
 
 class _Host(Protocol):
@@ -36,6 +37,9 @@ class _Host(Protocol):
     def media_source(self) -> MediaSource | None: ...
 
     @property
+    def tracks(self) -> Tracks: ...
+
+    @property
     def timemap(self) -> TimeMap: ...
 
     def _set_auto_selection(self) -> None: ...
@@ -49,13 +53,23 @@ class MappingMethods(t.HasTraits):
         """The current data-to-media mapping (a :class:`~tsvideo_widget.timemap.TimeMap`)."""
         return TimeMap(self.series.span, self.media_duration, self.offset, self.rate)
 
-    def data_to_media(self: _Host, time: Any) -> float:
-        """Media seconds shown at ``time`` (in the time column's own terms)."""
-        return self.timemap.to_media(self.series.to_rel(time))
+    def data_to_media(self: _Host, time: Any, track: str | None = None) -> float:
+        """Media seconds shown at ``time`` (in the time column's own terms).
 
-    def media_to_data(self: _Host, seconds: float) -> Any:
-        """Data time (in the time column's own terms) shown at media second ``seconds``."""
-        return self.series.from_rel(self.timemap.to_data(float(seconds)))
+        ``track`` (str or None): the track whose media time to give; None (default) is
+        the first track's (``w.offset``, ``w.rate``, ``w.media_duration``).
+        """
+        tm = self.timemap if track is None else self.tracks[track].timemap
+        return tm.to_media(self.series.to_rel(time))
+
+    def media_to_data(self: _Host, seconds: float, track: str | None = None) -> Any:
+        """Data time (in the time column's own terms) shown at media second ``seconds``.
+
+        ``track`` (str or None): the track ``seconds`` belongs to; None (default) is the
+        first track.
+        """
+        tm = self.timemap if track is None else self.tracks[track].timemap
+        return self.series.from_rel(tm.to_data(float(seconds)))
 
     def _set_auto_selection(self: _Host) -> None:
         s = self.series

@@ -6,9 +6,14 @@ every failure instead of waiting for its timeout. Each type has one handler
 and a typed payload:
 
 * ``detail``: decimated columns of a window (binary buffers).
-* ``media-chunk``: bytes of a local media file or of media bytes.
+* ``media-chunk``: bytes of a local media file or of media bytes (of the
+  request's ``track``; the first track without one).
 * ``media-index``: the fragments of a fragmented MP4 (byte ranges and start
   times), which the browser then streams with Media Source Extensions.
+* ``waveform``: the min/max envelope of an audio track over media seconds
+  ``lo``..``hi`` (float32 buffers). The first request of a track decodes it in
+  a background thread (:mod:`tsvideo_widget.waveform`); the reply is sent when
+  the envelope is ready, so the kernel keeps answering meanwhile.
 
 Replies with numbers or bytes carry them as binary buffers with their byte
 ``sizes``, or as base64 text (``b64``) when the request asks (``b64: true``)
@@ -21,14 +26,18 @@ or the widget's ``transport`` is ``"base64"`` (see :mod:`tsvideo_widget.transpor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypedDict
+import math
+from concurrent.futures import Future
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 import traitlets as t
 
 from . import regions as reg
-from . import transport
+from . import transport, waveform
 from .errors import MediaError, TsvError
-from .wire import EDIT_MESSAGE
+from .media import MediaSource
+from .waveform import Waveform
+from .wire import EDIT_MESSAGE, MAX_DETAIL_BUCKETS
 
 if TYPE_CHECKING:
     from .widget import TimeSeriesVideo
@@ -43,10 +52,20 @@ class DetailRequest(TypedDict):
 
 
 class ChunkRequest(TypedDict):
-    """``media-chunk``: ``length`` bytes from byte ``offset``."""
+    """``media-chunk``: ``length`` bytes from byte ``offset`` of track ``track``'s media."""
 
     offset: int
     length: int
+    track: NotRequired[str]
+
+
+class WaveformRequest(TypedDict):
+    """``waveform``: audio track ``track``'s envelope over media seconds ``lo``..``hi``."""
+
+    track: str
+    lo: float
+    hi: float
+    buckets: int
 
 
 class EditOp(TypedDict):
@@ -92,7 +111,11 @@ class Protocol:
                 header, bufs = transport.reply(header, bufs, as_b64)
                 self.widget.send({"type": kind, "id": rid, "error": None, **header}, bufs)
             elif kind == "media-index":
-                self.widget.send({"type": kind, "id": rid, "error": None, **self.media_index()})
+                self.widget.send(
+                    {"type": kind, "id": rid, "error": None, **self.media_index(content)}
+                )
+            elif kind == "waveform":
+                self.waveform(content, rid)  # type: ignore[arg-type]
             elif kind == EDIT_MESSAGE:
                 self.widget.send(self.edit(content, rid))  # type: ignore[arg-type]
             else:
@@ -106,22 +129,62 @@ class Protocol:
 
     def media_chunk(self, req: ChunkRequest) -> tuple[dict[str, Any], list[bytes]]:
         """Bytes of the media for the kernel-chunk fallback, and the reply header."""
-        source = self.widget.media_source
-        if source is None:
-            raise MediaError("this widget has no media")
+        source = self._source(req.get("track"))
         offset, length = int(req["offset"]), int(req["length"])
         chunk = source.read(offset, length)
         return {"offset": offset, "length": len(chunk), "size": source.size}, [chunk]
 
-    def media_index(self) -> dict[str, Any]:
-        """``media-index``: where the fragments of a fragmented MP4 are, to stream it."""
-        source = self.widget.media_source
-        if source is None:
+    def _source(self, track: Any) -> MediaSource:
+        """The source of track ``track`` (a name; the first track for None)."""
+        sources = dict(self.widget._media_sources())
+        if not sources:
             raise MediaError("this widget has no media")
+        if track is None:
+            return next(iter(sources.values()))
+        if track not in sources:
+            raise MediaError(f"no media track {track!r}; the tracks are {list(sources)}")
+        return sources[track]
+
+    def media_index(self, req: dict[str, Any]) -> dict[str, Any]:
+        """``media-index``: where the fragments of a fragmented MP4 are, to stream it."""
+        source = self._source(req.get("track"))
         index = source.fragments()
         if index is None:
             raise MediaError(f"{source.name} is not a fragmented MP4 this browser can stream")
         return {"index": index.to_json()}
+
+    def waveform(self, req: WaveformRequest, rid: Any) -> None:
+        """Reply to ``waveform`` when the track's waveform is decoded (at once when it is)."""
+        source = self._source(req.get("track"))
+        if source.kind != "audio":
+            raise MediaError(
+                f"track {req.get('track')!r} ({source.name}) is a video: waveform lanes are "
+                "drawn for audio tracks"
+            )
+        lo, hi = float(req["lo"]), float(req["hi"])
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
+            raise TsvError(f"bad waveform window {lo!r}..{hi!r}")
+        buckets = max(1, min(int(req["buckets"]), MAX_DETAIL_BUCKETS))
+        as_b64 = req.get("b64") is True or self.widget.transport == "base64"
+        w = self.widget
+
+        def send(future: Future[Waveform]) -> None:
+            try:
+                wave = future.result()
+                env = wave.envelope(lo, hi, buckets)
+                header = {
+                    "t0": env.t0,
+                    "dt": env.dt,
+                    "raw": env.raw,
+                    "points": int(env.lo.size),
+                    "duration": wave.duration,
+                }
+                header, bufs = transport.reply(header, [env.lo, env.hi], as_b64)
+                w.send({"type": "waveform", "id": rid, "error": None, **header}, bufs)
+            except Exception as err:  # the browser must hear of every failure
+                w.send({"type": "waveform", "id": rid, "error": f"{type(err).__name__}: {err}"})
+
+        waveform.CACHE.get(source).add_done_callback(send)
 
     def edit(self, req: EditRequest, rid: Any) -> dict[str, Any]:
         """Apply the operations newer than the client's last applied one; the reply.

@@ -23,7 +23,9 @@ from .timemap import TimeMap
 from .validation import within_span
 
 COLUMNS = ["id", "label", "channel", "start", "end", "duration", "media_start", "media_end"]
-"""Columns of :func:`to_dataframe`, in order; extra ``meta`` keys follow them."""
+"""Columns of :func:`to_dataframe` with one media track named "media", in order (the
+media columns are each track's ``<name>_start``, ``<name>_end``); extra ``meta`` keys
+follow them."""
 
 _DERIVED = {"duration", "media_start", "media_end"}
 
@@ -259,8 +261,21 @@ def apply_ops(
     return out
 
 
-def to_dataframe(regions: list[dict[str, Any]], series: Series, timemap: TimeMap) -> pd.DataFrame:
-    """One row per region, sorted by start (then end, then id); meta keys become columns."""
+def media_columns(tracks: Iterable[str]) -> list[str]:
+    """The derived media-time columns of tracks ``tracks``: ``<name>_start``, ``<name>_end``."""
+    return [f"{name}_{edge}" for name in tracks for edge in ("start", "end")]
+
+
+def to_dataframe(
+    regions: list[dict[str, Any]], series: Series, timemaps: Mapping[str, TimeMap]
+) -> pd.DataFrame:
+    """One row per region, sorted by start (then end, then id); meta keys become columns.
+
+    ``timemaps``: each media track's mapping by name, in order; each adds the region's
+    media seconds in that track as ``<name>_start`` and ``<name>_end``.
+    """
+    media = media_columns(timemaps)
+    columns = [*COLUMNS[:6], *media]
     rows = []
     for r in regions:
         a, b = series.to_rel(r["start"]), series.to_rel(r["end"])
@@ -271,39 +286,41 @@ def to_dataframe(regions: list[dict[str, Any]], series: Series, timemap: TimeMap
             "start": r["start"],
             "end": r["end"],
             "duration": r["end"] - r["start"],
-            "media_start": timemap.to_media(a),
-            "media_end": timemap.to_media(b),
         }
+        for name, tm in timemaps.items():
+            row[f"{name}_start"] = tm.to_media(a)
+            row[f"{name}_end"] = tm.to_media(b)
         for k, v in r.get("meta", {}).items():
             if k in row:
                 raise RegionError(f"region {r['id']}: meta key {k!r} clashes with a column")
             row[k] = v
         rows.append(row)
-    df = pd.DataFrame(rows, columns=None if rows else COLUMNS)
+    df = pd.DataFrame(rows, columns=None if rows else columns)
     if rows:
-        extra = [c for c in df.columns if c not in COLUMNS]
+        extra = [c for c in df.columns if c not in columns]
         # Meta columns hold the values themselves (object dtype): pandas would turn a
         # column of ints with a gap into floats. A region without the key gets pd.NA.
         for c in extra:
             df[c] = pd.Series([r.get("meta", {}).get(c, pd.NA) for r in regions], dtype=object)
-        df = df[COLUMNS + extra]
+        df = df[columns + extra]
         df = df.sort_values(["start", "end", "id"], kind="stable").reset_index(drop=True)
     if series.kind == "numeric":
         # Integer time keeps its integers (epoch nanoseconds exceed float64's 2**53).
         dtype = np.int64 if getattr(series, "integer", False) else np.float64
         for c in ("start", "end", "duration"):
             df[c] = df[c].astype(dtype)
-    df["media_start"] = df["media_start"].astype(np.float64)
-    df["media_end"] = df["media_end"].astype(np.float64)
+    for c in media:
+        df[c] = df[c].astype(np.float64)
     df["channel"] = df["channel"].astype(object)
     return df
 
 
-def from_dataframe(df: pd.DataFrame) -> list[dict[str, Any]]:
+def from_dataframe(df: pd.DataFrame, tracks: Iterable[str] = ()) -> list[dict[str, Any]]:
     """Regions from a table shaped like :func:`to_dataframe`'s; other columns go to ``meta``.
 
     ``start``, ``end`` and ``label`` are required; ``id`` and ``channel`` are
-    optional; ``duration``, ``media_start`` and ``media_end`` are derived and ignored.
+    optional; ``duration``, ``media_start`` and ``media_end``, and each of ``tracks``'
+    ``<name>_start`` and ``<name>_end``, are derived and ignored.
     A meta cell holding pd.NA or NaN means the region has no such key; None is
     kept as the value None (as :func:`to_dataframe` writes them).
     """
@@ -313,7 +330,8 @@ def from_dataframe(df: pd.DataFrame) -> list[dict[str, Any]]:
             f"the table has no {', '.join(map(repr, missing))} column(s); its columns are "
             f"{list(map(str, df.columns))}. Regions need start, end and label"
         )
-    extra = [c for c in df.columns if c not in COLUMNS]
+    derived = {*COLUMNS, *media_columns(tracks)}
+    extra = [c for c in df.columns if c not in derived]
     out = []
     # Column by column: DataFrame.to_dict turns pd.NA into None, which is a meta value.
     columns = {c: df[c].tolist() for c in df.columns}

@@ -30,19 +30,18 @@ import traitlets as t
 
 from . import data as data_mod
 from . import export
-from . import media as media_mod
 from . import regions as reg
 from . import traits as tt
 from . import validation as check
 from .autosave import AutosaveFile
 from .decimate import decimate
 from .errors import RegionError, TsvError, TsvTypeError
-from .hosts import media_json
 from .labeling import RegionMethods, locked
 from .mapping import MappingMethods
-from .memo import Memo
 from .pipeline import OVERVIEW_BUCKETS, Config, Pipeline, Prepared
 from .protocol import Protocol
+from .trackmethods import TrackMethods, media_traits, new_resolver
+from .tracks import default_settings
 from .transport import TRANSPORTS, encode_buffers, pack
 from .wire import MAX_DETAIL_BUCKETS, REJECTED_MESSAGE
 
@@ -87,19 +86,23 @@ def _regions_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, An
         raise RegionError(f"regions from the browser: {type(err).__name__}: {err}") from err
 
 
-class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
+class TimeSeriesVideo(RegionMethods, MappingMethods, TrackMethods, anywidget.AnyWidget):
     """Time series (overview + detail charts) next to a video or audio, kept in step.
 
     Args:
         data: a pandas DataFrame, a path or URL of a CSV (or Parquet, with pyarrow) file,
             or a dict of 1-D arrays.
-        media: an http(s) URL, a URL path on the notebook server (``/files/x.mp4``),
-            a local video or audio file, or raw bytes. None shows no media.
+        media: one source: an http(s) URL, a URL path on the notebook server
+            (``/files/x.mp4``), a local video or audio file, or raw bytes (a track named
+            "media"); or several: a list (tracks "media0", "media1", ...) or a dict
+            name -> source (``{"front": "front.mp4", "mic": "mic.wav"}``), each aligned on
+            its own clock through ``w.tracks[name]``. None shows no media.
         time: name of the time column, or None to use the index. Default "time".
         channels: columns to plot; default every numeric column but time.
         time_unit: unit of a numeric time column: "s" (default), "ms", "us", "ns", "min", "h".
         sort: sort rows by time instead of rejecting unsorted time. Default False.
-        media_kind: "video" or "audio" to override the kind guessed from the name.
+        media_kind: "video" or "audio" to override the kind guessed from the name (every
+            track), or a dict track name -> kind.
         labels: label names (list) or name -> CSS colour (dict) for labeling.
         autosave: a .csv or .json path kept equal to ``regions`` after every accepted
             change; an existing file's regions are loaded.
@@ -107,7 +110,9 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
             ``selection``, ``height``, ``regions``, ``hotkeys``); unknown names raise TypeError.
 
     The time mapping is proportional by default (the series' span maps onto the
-    media's duration); set ``offset`` (and ``rate``) for an explicit alignment.
+    media's duration); set ``offset`` (and ``rate``) for an explicit alignment. With
+    several tracks, ``offset``, ``rate``, ``media_time`` and ``media_duration`` are the
+    first track's, and ``w.tracks[name]`` has each track's.
     """
 
     _esm = STATIC / "widget.js"
@@ -125,9 +130,15 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
         list(data_mod.TIME_UNITS), default_value="s", help="Unit of numeric time (str, 's')."
     )
     sort = t.Bool(False, help="Sort rows by time instead of raising on unsorted time.")
-    media = tt.Media(None, allow_none=True, help="Media source: URL, URL path, file path or bytes.")
-    media_kind = tt.Enum(
-        ["video", "audio"], default_value=None, allow_none=True, help="Override the media kind."
+    media = tt.Media(
+        None,
+        allow_none=True,
+        help="Media: a URL, URL path, file path or bytes; a list; or a dict name -> source.",
+    )
+    media_kind = tt.Media(
+        None,
+        allow_none=True,
+        help="Media kind: 'video' or 'audio' (every track), a dict name -> kind, or None.",
     )
 
     # -- synced state --------------------------------------------------------------------
@@ -194,7 +205,9 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
     _uid = t.Unicode(help="Stable id of this widget's front-end state (str).").tag(sync=True)
     _meta: t.Dict[str, Any] = t.Dict().tag(sync=True)
     _overview: t.Dict[str, Any] = t.Dict().tag(sync=True)
-    _media: t.Dict[str, Any] | t.Any = t.Dict(allow_none=True).tag(sync=True)
+    _media: t.List[dict[str, Any]] = t.List(t.Dict()).tag(sync=True)
+    _tracks: t.List[dict[str, Any]] = t.List(t.Dict()).tag(sync=True)
+    _track_times: t.Dict[str, Any] = t.Dict().tag(sync=True)
     _labels: t.List[dict[str, Any]] = t.List().tag(sync=True)
     _store_key = t.Unicode(
         "", help="Key of the browser's store of unsaved edits: autosave file + data ('' = none)."
@@ -224,13 +237,13 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
         # One lock for every change of the widget's traits and files (see labeling.locked).
         self._lock = threading.RLock()
         self._pipeline = Pipeline()
-        self._resolve_media = Memo(media_mod.resolve, lambda m, k: (id(m), k), size=2)
+        self._resolve_media = new_resolver()
         self._protocol = Protocol(self)
         self._autosave_file: AutosaveFile | None = None
         # Everything is checked here first, so a refused construction opens no comm.
         self._initializing = True
         prepared = self._pipeline.build(Config.of(data, time, channels, time_unit, sort))
-        source = self._resolve_media(media, media_kind)
+        sources = self._resolve_media(media, media_kind)
         label_names = None if check.labels(labels) is None else list(labels)
         path = type(self).autosave.validate(self, autosave)
         regions = kwargs.pop("regions", None)
@@ -264,7 +277,8 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
             _uid=uuid.uuid4().hex,
             _meta=prepared.meta_json(),
             _overview=self._overview_json(prepared, kwargs.get("transport", "auto")),
-            _media=media_json(source),
+            **media_traits(sources),
+            _tracks=default_settings([n for n, _ in sources], []),
             _store_key=self._store_key_for(prepared),
             **kwargs,
         )
@@ -289,11 +303,6 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
     def series(self) -> data_mod.Series:
         """The validated series (relative times and channel arrays), read-only."""
         return self.prepared.series
-
-    @property
-    def media_source(self) -> media_mod.MediaSource | None:
-        """The resolved media source of ``media`` and ``media_kind`` (None without media)."""
-        return self._resolve_media(self.media, self.media_kind)
 
     def _store_key_now(self) -> str:
         return self._store_key_for(self.prepared)
@@ -357,23 +366,6 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
     def _transport_changed(self, change: t.Bunch) -> None:
         if not self._initializing:
             self._overview = self._overview_json(self.prepared, change.new)
-
-    # -- media -----------------------------------------------------------------------------
-    @t.validate("media", "media_kind")
-    def _validate_media(self, proposal: t.Bunch) -> Any:
-        if not self._initializing:
-            values = {"media": self.media, "media_kind": self.media_kind}
-            values[proposal.trait.name] = proposal.value
-            self._resolve_media(values["media"], values["media_kind"])
-        return proposal.value
-
-    @t.observe("media", "media_kind")
-    def _media_changed(self, change: t.Bunch) -> None:
-        if self._initializing:
-            return
-        source = self.media_source
-        self.media_duration = None
-        self._media = media_json(source)
 
     # -- labels ----------------------------------------------------------------------------
     @t.validate("labels")
@@ -457,7 +449,7 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
         path: str | os.PathLike[str],
         *,
         budget_mb: float = export.DEFAULT_BUDGET_MB,
-        media_href: str | None = None,
+        media_href: export.MediaHref = None,
         title: str = "tsvideo-widget",
     ) -> pathlib.Path:
         """Write a static HTML page of this widget that works with no kernel; returns its path.
@@ -465,7 +457,8 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, anywidget.AnyWidget):
         The overview and up to ``budget_mb`` MB (float, default 4.0) of detail are embedded,
         so the range drags and zooms within them; regions are shown read-only. The media
         element points at the media's URL, or at the local file's path relative to the HTML
-        (``media_href``, str or None: an http(s) URL or relative path to use instead). See
+        (``media_href``: an http(s) URL or relative path to use instead, str; with several
+        tracks a dict track name -> place; None (default)). See
         :func:`tsvideo_widget.to_html` for several widgets on one page.
         """
         return export.to_html(path, self, budget_mb=budget_mb, media_href=media_href, title=title)

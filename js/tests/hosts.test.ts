@@ -8,9 +8,9 @@ import { StaticHost } from "../hosts/static";
 import type { MediaInfo } from "../media";
 import { readTheme } from "../theme";
 
-const file: MediaInfo = { kind: "video", source: "file", mime: "video/mp4", name: "a b.mp4", size: 10, path: "/srv/nb/a b.mp4", home: "/root" };
-const bytes: MediaInfo = { kind: "audio", source: "bytes", mime: "audio/wav", name: "media bytes", size: 10 };
-const url: MediaInfo = { kind: "video", source: "url", mime: "video/mp4", name: "u", size: 0, url: "https://x.org/v.mp4" };
+const file: MediaInfo = { track: "media", kind: "video", source: "file", mime: "video/mp4", name: "a b.mp4", size: 10, path: "/srv/nb/a b.mp4", home: "/root" };
+const bytes: MediaInfo = { track: "media", kind: "audio", source: "bytes", mime: "audio/wav", name: "media bytes", size: 10 };
+const url: MediaInfo = { track: "media", kind: "video", source: "url", mime: "video/mp4", name: "u", size: 0, url: "https://x.org/v.mp4" };
 
 afterEach(() => {
   document.head.replaceChildren();

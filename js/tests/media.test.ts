@@ -42,12 +42,12 @@ describe("media URLs", () => {
     expect(safeUrl("javascript:alert(1)", page, "/user/someone/")).toBeNull();
   });
   it("names the file and says how to fix an unplayable one", () => {
-    const msg = describeMediaError({ kind: "video", source: "file", mime: "video/x-msvideo", name: "<b>x</b>.avi", size: 1 }, 4);
+    const msg = describeMediaError({ track: "media", kind: "video", source: "file", mime: "video/x-msvideo", name: "<b>x</b>.avi", size: 1 }, 4);
     expect(msg).toContain("<b>x</b>.avi");
     expect(msg).toMatch(/cannot play this format.*ffmpeg/);
   });
   it("warns when the browser shows the video but cannot play its sound (VS Code and AAC)", () => {
-    const info: MediaInfo = { kind: "video", source: "file", mime: "video/mp4", name: "<i>s</i>.mp4", size: 1, audioCodec: "mp4a.40.2" };
+    const info: MediaInfo = { track: "media", kind: "video", source: "file", mime: "video/mp4", name: "<i>s</i>.mp4", size: 1, audioCodec: "mp4a.40.2" };
     const asked: string[] = [];
     const noAac = (type: string) => (asked.push(type), type.includes("mp4a") ? "" : "probably");
     const msg = audioWarning(info, noAac);

@@ -4,7 +4,6 @@ import { FakeModel } from "./fake-model";
 
 class FakeClock implements MediaClock {
   seeks: number[] = [];
-  bends: number[] = [];
   constructor(
     public currentTime = 0,
     public paused = true,
@@ -13,9 +12,6 @@ class FakeClock implements MediaClock {
     this.seeks.push(t);
     this.currentTime = t;
   }
-  bend(gap: number): void {
-    this.bends.push(gap);
-  }
 }
 
 /** Two views of one model: each with its own media clock and MediaTimeSync. */
@@ -23,7 +19,7 @@ function twoViews() {
   const model = new FakeModel({ media_time: 0 });
   let now = 0;
   const views = [new FakeClock(), new FakeClock()].map((clock) => {
-    const sync = new MediaTimeSync(model.asModel(), () => clock, () => {}, () => now);
+    const sync = new MediaTimeSync(model.asModel(), () => clock, () => now);
     model.on("change:media_time", sync.onModelMediaTime);
     return { clock, sync };
   });
@@ -44,18 +40,16 @@ describe("MediaTimeSync", () => {
     expect(model.saves).toBe(20);
   });
 
-  it("bends a playing view towards a sibling's clock, both ways, and seeks only after a jump", () => {
+  it("leaves a playing view alone when a sibling's clock is near, and follows only a jump", () => {
     const { views, advance } = twoViews();
     for (const v of views) v.clock.paused = false;
     views[0].clock.currentTime = 3.0;
     views[1].clock.currentTime = 2.92;
     advance(MEDIA_TIME_INTERVAL_MS);
     views[0].sync.report(false);
-    expect(views[1].clock.bends.at(-1)).toBeCloseTo(0.08, 9); // behind: run faster
-    expect(views[0].clock.bends).toEqual([]); // never bent by its own report
     advance(MEDIA_TIME_INTERVAL_MS);
     views[1].sync.report(false);
-    expect(views[0].clock.bends.at(-1)).toBeCloseTo(-0.08, 9); // ahead: run slower
+    expect(views.map((v) => v.clock.seeks)).toEqual([[], []]);
     // The sibling was seeked while playing (its own controls): follow with a seek.
     views[0].clock.currentTime = 20;
     views[0].sync.report(true);

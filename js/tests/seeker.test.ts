@@ -4,10 +4,13 @@ import { Seeker } from "../seeker";
 class FakeMedia {
   currentTime = 0;
   seeking = false;
+  readyState = 4;
   assigned: number[] = [];
   private fns: (() => void)[] = [];
-  addEventListener(_t: string, fn: () => void) {
-    this.fns.push(fn);
+  readonly byType = new Map<string, (() => void)[]>();
+  addEventListener(t: string, fn: () => void) {
+    if (t === "seeked") this.fns.push(fn);
+    this.byType.set(t, [...(this.byType.get(t) ?? []), fn]);
   }
   set(t: number) {
     this.assigned.push(t);
@@ -31,6 +34,19 @@ function media() {
 }
 
 describe("Seeker: one seek in flight, latest wins", () => {
+  it("waits for the metadata before seeking (a seek then would only set the start)", () => {
+    const m = media();
+    m.readyState = 0;
+    const s = new Seeker(m as unknown as FakeMedia);
+    s.seek(5);
+    s.seek(6);
+    expect(m.assigned).toEqual([]);
+    m.readyState = 1;
+    for (const f of m.byType.get("loadedmetadata") ?? []) f();
+    expect(m.assigned).toEqual([6]);
+    expect(s.busy).toBe(true);
+  });
+
   it("holds later targets until the running seek ends, then applies only the newest", () => {
     const m = media();
     const s = new Seeker(m);

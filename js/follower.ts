@@ -1,0 +1,52 @@
+/**
+ * Puts one track where the data clock says: a seek while paused, and while
+ * playing, play with drift correction ({@link DriftCorrector}), one
+ * corrector per track.
+ */
+
+import { DriftCorrector } from "./drift";
+import type { MediaTrack } from "./mediatrack";
+
+export class Follower {
+  private readonly correctors = new WeakMap<MediaTrack, DriftCorrector>();
+
+  private corrector(track: MediaTrack): DriftCorrector {
+    let c = this.correctors.get(track);
+    if (!c) this.correctors.set(track, (c = new DriftCorrector()));
+    return c;
+  }
+
+  /**
+   * Bring `track` to media time `target`. Paused (`running` false): seek when
+   * it is off by half its tolerance (or always, `force`). Playing at base
+   * playback rate `base`: start it in step, then nudge its rate or seek.
+   */
+  follow(track: MediaTrack, target: number, running: boolean, base: number, force = false): void {
+    const p = track.player;
+    if (!running) {
+      if (force || Math.abs(p.currentTime - target) > track.tolerance / 2) p.seek(target);
+      return;
+    }
+    const corrector = this.corrector(track);
+    if (p.paused) {
+      if (Math.abs(p.currentTime - target) > track.tolerance) p.seek(target + corrector.seekLatency * base);
+      p.setRate(base);
+      p.play();
+      return;
+    }
+    if (p.seeking) return;
+    const c = corrector.correct(p.currentTime - target, base, track.tolerance);
+    if (c.kind === "seek") p.seek(target + c.lead);
+    else if (c.kind === "rate") p.setRate(c.rate);
+  }
+
+  /** A seek of `track` that this code asked for took `seconds`. */
+  seeked(track: MediaTrack, seconds: number): void {
+    this.corrector(track).seeked(seconds);
+  }
+
+  /** The clock jumped: every track starts afresh. */
+  reset(tracks: MediaTrack[]): void {
+    for (const t of tracks) this.correctors.get(t)?.reset();
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * The play bar: one play/pause button for every track, and the data clock's
+ * time as text. It shows what the conductor does and asks it to play; it
+ * holds no state of its own.
+ */
+
+export class PlayBar {
+  readonly el: HTMLDivElement;
+  private readonly button: HTMLButtonElement;
+  private readonly text: HTMLSpanElement;
+
+  constructor(toggle: () => void, signal: AbortSignal) {
+    this.el = document.createElement("div");
+    this.el.dataset.part = "playbar";
+    this.el.className = "tsv-playbar";
+    this.button = document.createElement("button");
+    this.button.type = "button";
+    this.button.dataset.part = "play";
+    this.button.className = "tsv-play";
+    this.text = document.createElement("span");
+    this.text.dataset.part = "clock-text";
+    this.text.className = "tsv-clock-text";
+    this.el.append(this.button, this.text);
+    this.button.addEventListener("click", toggle, { signal });
+    this.show(false, "");
+  }
+
+  /** Show the playing state and the data time `time` (text). */
+  show(playing: boolean, time: string): void {
+    const label = playing ? "Pause" : "Play";
+    if (this.button.textContent !== label) {
+      this.button.textContent = label;
+      this.button.setAttribute("aria-label", `${label} every track`);
+      this.button.setAttribute("aria-pressed", String(playing));
+    }
+    if (this.text.textContent !== time) this.text.textContent = time;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The playhead lines of one view: on the detail chart and on the overview
+ * strip, at the data clock's time. The detail line carries the time in
+ * `data-time` (relative seconds).
+ */
+
+import { onPlot, scale, toPx } from "./scale";
+import type { Sel } from "./range";
+
+function line(part: string, cls: string): HTMLDivElement {
+  const d = document.createElement("div");
+  d.dataset.part = part;
+  d.className = cls;
+  return d;
+}
+
+export class Playheads {
+  readonly detail = line("playhead", "tsv-playhead");
+  readonly overview = line("overview-playhead", "tsv-playhead tsv-overview-playhead");
+
+  /** Put the lines in the charts' overlays (after the charts were built). */
+  attach(detailOver: HTMLElement, overviewOver: HTMLElement): void {
+    detailOver.appendChild(this.detail);
+    overviewOver.appendChild(this.overview);
+  }
+
+  /**
+   * Place both lines at data time `rel` (NaN hides them): the detail shows
+   * window `sel`, the overview 0..`span`. uPlot applies setScale in a
+   * microtask, so its own scale may still be the old window: the lines are
+   * placed from the window the view has just set.
+   */
+  place(rel: number, sel: Sel, span: number): void {
+    this.at(this.detail, rel, sel[0], sel[1]);
+    this.at(this.overview, rel, 0, span);
+    this.detail.dataset.time = Number.isFinite(rel) ? String(rel) : "";
+  }
+
+  private at(el: HTMLElement, rel: number, lo: number, hi: number): void {
+    const width = el.parentElement?.clientWidth ?? 0;
+    if (!el.parentElement || !Number.isFinite(rel)) {
+      el.hidden = true;
+      return;
+    }
+    const sc = scale(lo, hi, width);
+    el.hidden = !onPlot(sc, rel);
+    el.style.left = `${toPx(sc, rel)}px`;
+  }
+}
