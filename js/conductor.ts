@@ -40,7 +40,8 @@ export interface ConductorHost {
   /** The data time `rel` as text in the time column's terms. */
   format(rel: number): string;
   error(text: string): void;
-  clearError(): void;
+  /** Remove the error shown, while it still shows `text`. */
+  clearError(text: string): void;
   note(text: string): void;
 }
 
@@ -56,6 +57,8 @@ export class Conductor {
   /** Playing was asked for (by the user, a key, Python or another view). */
   private wantPlay = false;
   private readonly reporter: Reporter;
+  /** The error each track showed, cleared when it loads. */
+  private readonly errors = new Map<MediaTrack, string>();
 
   constructor(
     private readonly model: AnyModel,
@@ -255,7 +258,9 @@ export class Conductor {
 
   private readonly events: TrackEvents = {
     loaded: (track, duration) => {
-      this.host.clearError();
+      const error = this.errors.get(track);
+      if (error !== undefined) this.host.clearError(error);
+      this.errors.delete(track);
       setTrackDuration(this.model, track.name, duration);
       this.model.save_changes();
       this.follow(track, this.clock.time(), true);
@@ -284,8 +289,10 @@ export class Conductor {
       this.userRate = (rate * this.scale(ref)) / this.scale(track);
       if (this.wantPlay) this.clock.set({ speed: this.speed() });
     },
-    error: (text) => this.host.error(text),
-    clearError: () => this.host.clearError(),
+    error: (track, text) => {
+      this.errors.set(track, text);
+      this.host.error(text);
+    },
     note: (text) => this.host.note(text),
   };
 

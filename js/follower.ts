@@ -7,6 +7,9 @@
 import { DriftCorrector } from "./drift";
 import type { MediaTrack } from "./mediatrack";
 
+/** A sound track whose base rate is within this of 1 (2000 ppm) plays at exactly 1. */
+export const AUDIO_SNAP = 0.002;
+
 export class Follower {
   private readonly correctors = new WeakMap<MediaTrack, DriftCorrector>();
 
@@ -23,19 +26,26 @@ export class Follower {
    */
   follow(track: MediaTrack, target: number, running: boolean, base: number, force = false): void {
     const p = track.player;
+    // Chromium plays sound at any rate but 1 through a time-stretcher whose
+    // clock skips by ~30 ms when it starts: a sound track near rate 1 runs at
+    // exactly 1, and its small drift is closed now and then by a seek.
+    const steady = track.kind === "audio" && Math.abs(base - 1) < AUDIO_SNAP;
+    if (steady) base = 1;
     if (!running) {
       if (force || Math.abs(p.currentTime - target) > track.tolerance / 2) p.seek(target);
       return;
     }
     const corrector = this.corrector(track);
     if (p.paused) {
-      if (Math.abs(p.currentTime - target) > track.tolerance) p.seek(target + corrector.seekLatency * base);
+      // Starting takes a seek and a moment more: land ahead by what that took before.
+      p.seek(target + corrector.startLead(base));
       p.setRate(base);
       p.play();
+      corrector.landed("start", base);
       return;
     }
     if (p.seeking) return;
-    const c = corrector.correct(p.currentTime - target, base, track.tolerance);
+    const c = corrector.correct(p.currentTime - target, base, track.tolerance, !steady);
     if (c.kind === "seek") p.seek(target + c.lead);
     else if (c.kind === "rate") p.setRate(c.rate);
   }

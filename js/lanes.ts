@@ -39,6 +39,7 @@ interface Lane {
 /** The envelope's min/max over media seconds [a, b), or null when it holds none there. */
 export function envelopeRange(env: Envelope, a: number, b: number): [number, number] | null {
   const n = env.lo.length;
+  if (b <= env.t0) return null;
   let i0 = Math.floor((a - env.t0) / env.dt);
   let i1 = Math.ceil((b - env.t0) / env.dt);
   i0 = Math.max(0, i0);
@@ -132,19 +133,17 @@ export class Lanes {
     this.media
       .waveform(lane.track.name, a - pad, b + pad, px * 2)
       .then((got) => {
+        lane.asking = false;
         if (this.disposed) return;
         lane.env = got;
         lane.status.textContent = "";
-      })
-      .catch((err: unknown) => {
-        if (!this.disposed) lane.status.textContent = `waveform of ${lane.track.name}: ${err instanceof Error ? err.message : String(err)}`;
-      })
-      .finally(() => {
-        if (this.disposed) return;
-        lane.asking = false;
         const plot = this.host.plot();
         this.paint(lane, plot.width);
-        if (lane.env) this.ask(lane, plot.width);
+        this.ask(lane, plot.width); // the window may have moved meanwhile
+      })
+      .catch((err: unknown) => {
+        lane.asking = false;
+        if (!this.disposed) lane.status.textContent = `waveform of ${lane.track.name}: ${err instanceof Error ? err.message : String(err)}`;
       });
     if (!lane.env) lane.status.textContent = `decoding the waveform of ${lane.track.name}…`;
   }

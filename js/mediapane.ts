@@ -14,7 +14,7 @@ import { Lanes } from "./lanes";
 import type { PlayerFactory } from "./mediatrack";
 import { PlayBar } from "./playbar";
 import type { ModelState } from "./state";
-import { TRACK_EVENTS, trackInfos, trackMap } from "./trackmodel";
+import { durationsKey, TRACK_EVENTS, trackInfos, trackMap } from "./trackmodel";
 import type { TimeMap } from "./timemap";
 
 /** Most video tiles in one row. */
@@ -66,6 +66,12 @@ export class MediaPane {
       ph.moved();
     };
     for (const name of TRACK_EVENTS) this.on(name, onTracks);
+    let durations = durationsKey(model);
+    this.on("change:_track_times", () => {
+      const now = durationsKey(model);
+      if (now !== durations) onTracks();
+      durations = now;
+    });
     this.on("change:_media", () => this.load());
   }
 

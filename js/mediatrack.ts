@@ -23,8 +23,8 @@ export interface TrackEvents {
   /** The user played or paused with the media's own controls. */
   userPlaying(track: MediaTrack, playing: boolean): void;
   userRate(track: MediaTrack, rate: number): void;
-  error(text: string): void;
-  clearError(): void;
+  /** The track cannot play (shown until the track loads). */
+  error(track: MediaTrack, text: string): void;
   note(text: string): void;
 }
 
@@ -147,7 +147,7 @@ export class MediaTrack {
         if (!own) ev.userPlaying(this, playing);
       },
       rate: (r) => ev.userRate(this, r),
-      error: (text) => ev.error(text),
+      error: (text) => ev.error(this, text),
       note: (text) => ev.note(text),
       warn: (text) => {
         const note = el("div", "media-note", "tsv-media-note", this.tile);

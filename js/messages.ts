@@ -43,7 +43,7 @@ export class Messages {
   }
 
   update(): void {
-    const parts = this.status();
+    const parts = [...this.status()];
     if (this.note) parts.push(this.note);
     this.statusLine.textContent = parts.join(" · ");
   }

@@ -17,11 +17,19 @@ function line(part: string, cls: string): HTMLDivElement {
 export class Playheads {
   readonly detail = line("playhead", "tsv-playhead");
   readonly overview = line("overview-playhead", "tsv-playhead tsv-overview-playhead");
+  /** The overlays' widths (CSS px), read when they are attached or resized, not every frame. */
+  private widths = new Map<HTMLElement, number>();
 
   /** Put the lines in the charts' overlays (after the charts were built). */
   attach(detailOver: HTMLElement, overviewOver: HTMLElement): void {
     detailOver.appendChild(this.detail);
     overviewOver.appendChild(this.overview);
+    this.resized();
+  }
+
+  /** The charts changed size: read the overlays' widths again. */
+  resized(): void {
+    for (const el of [this.detail, this.overview]) this.widths.set(el, el.parentElement?.clientWidth ?? 0);
   }
 
   /**
@@ -37,7 +45,7 @@ export class Playheads {
   }
 
   private at(el: HTMLElement, rel: number, lo: number, hi: number): void {
-    const width = el.parentElement?.clientWidth ?? 0;
+    const width = this.widths.get(el) ?? 0;
     if (!el.parentElement || !Number.isFinite(rel)) {
       el.hidden = true;
       return;

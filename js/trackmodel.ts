@@ -23,8 +23,16 @@ export interface TrackSetting {
 
 type Times = Record<string, { duration: number | null; time: number }>;
 
-/** Model events after which a track's mapping or settings may differ. */
-export const TRACK_EVENTS = ["change:offset", "change:rate", "change:media_duration", "change:_tracks", "change:_track_times"];
+/**
+ * Model events after which a track's mapping or settings may differ
+ * (`_track_times` too, but most of its changes are media times: see {@link durationsKey}).
+ */
+export const TRACK_EVENTS = ["change:offset", "change:rate", "change:media_duration", "change:_tracks"];
+
+/** The tracks' durations in `_track_times` as a key: a change of it changes a mapping, a time report does not. */
+export function durationsKey(model: AnyModel): string {
+  return JSON.stringify(Object.entries(times(model)).map(([name, t]) => [name, t.duration]));
+}
 
 /** The tracks' descriptions (`_media`), in order. */
 export function trackInfos(model: AnyModel): MediaInfo[] {

@@ -80,7 +80,7 @@ export class View {
         moved: () => this.positionPlayheads(),
         format: (rel) => formatTime(rel, this.meta()),
         error: (text) => this.msg.showError(text),
-        clearError: () => this.msg.clearError(),
+        clearError: (text) => this.msg.clearError(text),
         note: (text) => this.msg.setNote(text),
         plot: () => this.plotBox(),
         color: () => this.theme.fg,
@@ -99,6 +99,7 @@ export class View {
       theme: () => this.theme,
       window: () => this.sel,
       sized: () => {
+        this.playheads.resized();
         this.positionRange();
         this.positionPlayheads();
         this.labeler?.draw();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DriftCorrector, type Correction } from "../drift";
+import { DriftCorrector, SMOOTHING, type Correction } from "../drift";
 
 const FRAME = 1 / 30;
 const AUDIO = 0.02;
@@ -18,29 +18,49 @@ describe("DriftCorrector", () => {
   });
 
   it("bends the rate in proportion: ahead runs slower, behind runs faster", () => {
-    const c = new DriftCorrector({ tau: 0.5, maxBend: 0.1 });
-    expect(rateOf(c.correct(0.02, 1, FRAME))).toBeCloseTo(1 - 0.02 / 0.5, 12);
-    expect(rateOf(c.correct(-0.02, 1, FRAME))).toBeCloseTo(1 + 0.02 / 0.5, 12);
+    const fresh = () => new DriftCorrector({ tau: 0.5, maxBend: 0.1 });
+    expect(rateOf(fresh().correct(0.02, 1, FRAME))).toBeCloseTo(1 - 0.02 / 0.5, 12);
+    expect(rateOf(fresh().correct(-0.02, 1, FRAME))).toBeCloseTo(1 + 0.02 / 0.5, 12);
     // The bend is relative to the base rate.
-    expect(rateOf(c.correct(0.02, 2, FRAME))).toBeCloseTo(2 * (1 - 0.04), 12);
-    expect(rateOf(c.correct(-0.02, 0.5, FRAME))).toBeCloseTo(0.5 * (1 + 0.04), 12);
+    expect(rateOf(fresh().correct(0.02, 2, FRAME))).toBeCloseTo(2 * (1 - 0.04), 12);
+    expect(rateOf(fresh().correct(-0.02, 0.5, FRAME))).toBeCloseTo(0.5 * (1 + 0.04), 12);
+  });
+
+  it("acts on the error smoothed over a few corrections, so one jittery reading moves little", () => {
+    const c = new DriftCorrector({ tau: 0.5, maxBend: 0.1 });
+    c.correct(0.02, 1, FRAME);
+    // One reading 20 ms the other way moves the smoothed error by SMOOTHING of the jump.
+    const e = 0.02 + SMOOTHING * (-0.02 - 0.02);
+    expect(rateOf(c.correct(-0.02, 1, FRAME))).toBeCloseTo(1 - e / 0.5, 12);
+  });
+
+  it("does not make rate changes smaller than RATE_STEP", () => {
+    const c = new DriftCorrector({ tau: 0.5, maxBend: 0.1 });
+    const first = rateOf(c.correct(0.02, 1, FRAME));
+    // 0.5 ms more error is a 0.1% change: the rate stays.
+    expect(rateOf(c.correct(0.0205, 1, FRAME))).toBe(first);
   });
 
   it("keeps correcting down to a tenth of the tolerance (hysteresis), then returns to the base rate", () => {
     const c = new DriftCorrector();
-    expect(rateOf(c.correct(FRAME / 2, 1, FRAME))).toBeLessThan(1);
+    const hold = (err: number) => {
+      let r = 0;
+      for (let i = 0; i < 60; i++) r = rateOf(c.correct(err, 1, FRAME));
+      return r;
+    };
+    expect(hold(FRAME / 2)).toBeLessThan(1);
     // Below the start threshold, but still correcting.
-    expect(rateOf(c.correct(FRAME / 5, 1, FRAME))).toBeLessThan(1);
-    expect(rateOf(c.correct(FRAME / 20, 1, FRAME))).toBe(1);
+    expect(hold(FRAME / 5)).toBeLessThan(1);
+    expect(hold(FRAME / 20)).toBe(1);
     // Stopped: the same error as before no longer bends.
-    expect(rateOf(c.correct(FRAME / 5, 1, FRAME))).toBe(1);
+    expect(hold(FRAME / 5)).toBe(1);
   });
 
   it("clamps the bend at maxBend", () => {
-    const c = new DriftCorrector({ maxBend: 0.1 });
-    expect(rateOf(c.correct(0.2, 1, FRAME))).toBeCloseTo(0.9, 12);
-    expect(rateOf(c.correct(-0.2, 1, FRAME))).toBeCloseTo(1.1, 12);
-    expect(rateOf(c.correct(-0.2, 2, FRAME))).toBeCloseTo(2.2, 12);
+    const fresh = () => new DriftCorrector({ maxBend: 0.1 });
+    expect(rateOf(fresh().correct(0.2, 1, FRAME))).toBeCloseTo(0.9, 12);
+    expect(rateOf(fresh().correct(-0.2, 1, FRAME))).toBeCloseTo(1.1, 12);
+    expect(rateOf(fresh().correct(-0.2, 2, FRAME))).toBeCloseTo(2.2, 12);
     const narrow = new DriftCorrector({ maxBend: 0.02 });
     expect(rateOf(narrow.correct(0.2, 1, FRAME))).toBeCloseTo(0.98, 12);
   });
@@ -195,5 +215,51 @@ describe("DriftCorrector against a drifting element (10 minutes at 60 Hz)", () =
     const r = simulate({ drift: 100e-6, base: 1, initialError: 0.5, tolerance: FRAME, seekLatency: 0.2 });
     expect(r.maxSettled).toBeLessThan(FRAME);
     expect(r.seeks).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("DriftCorrector: landings (a start, or a sound track's seek while playing)", () => {
+  it("a start lands ahead by its lead, is left alone while it settles, then its error teaches the lead", () => {
+    const c = new DriftCorrector();
+    expect(c.startLead(2)).toBeCloseTo(c.leads.start * 2, 12);
+    const lead = c.leads.start;
+    c.landed("start", 1, 3);
+    // While it settles (two corrections), a large error changes nothing.
+    expect(c.correct(-0.05, 1, FRAME)).toEqual({ kind: "rate", rate: 1 });
+    expect(c.correct(-0.05, 1, FRAME)).toEqual({ kind: "rate", rate: 1 });
+    // Then: 50 ms behind, so start further ahead next time (half the error: one landing is
+    // partly chance); and the error is corrected.
+    const after = c.correct(-0.05, 1, FRAME);
+    expect(c.leads.start).toBeCloseTo(lead + 0.025, 12);
+    expect(after.kind === "rate" && after.rate).toBeGreaterThan(1);
+    // A landing ahead teaches a shorter lead, never below 0.
+    c.landed("start", 1, 1);
+    c.correct(1, 1, 10);
+    expect(c.leads.start).toBe(0);
+    c.landed("start", 1, 1);
+    c.correct(-2, 1, 10);
+    expect(c.leads.start).toBe(0.5); // and never beyond half a second
+  });
+
+  it("without bending (sound at rate 1), a gap over JUMP_AT of the tolerance is a seek whose landing teaches the jump lead", () => {
+    const c = new DriftCorrector();
+    const tol = 0.02;
+    expect(c.correct(0.014, 1, tol, false)).toEqual({ kind: "rate", rate: 1 }); // within JUMP_AT: untouched
+    const fresh = new DriftCorrector();
+    expect(fresh.correct(0.016, 1, tol, false)).toEqual({ kind: "seek", lead: fresh.leads.jump });
+    const jump = fresh.leads.jump;
+    for (let i = 0; i < 9; i++) expect(fresh.correct(0.5, 1, tol, false)).toEqual({ kind: "rate", rate: 1 });
+    fresh.correct(-0.03, 1, tol, false); // settled 30 ms behind
+    expect(fresh.leads.jump).toBeCloseTo(jump + 0.015, 12);
+    expect(fresh.leads.start).toBe(new DriftCorrector().leads.start); // the other lead is untouched
+  });
+
+  it("a reset (the clock jumped) forgets a landing in progress", () => {
+    const c = new DriftCorrector();
+    const lead = c.leads.start;
+    c.landed("start", 1, 2);
+    c.reset();
+    c.correct(-0.05, 1, FRAME);
+    expect(c.leads.start).toBe(lead);
   });
 });

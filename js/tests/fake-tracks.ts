@@ -113,7 +113,6 @@ export function recordingEvents() {
     userPlaying: rec("userPlaying"),
     userRate: rec("userRate"),
     error: rec("error"),
-    clearError: rec("clearError"),
     note: rec("note"),
   };
   return { events, calls, of: (name: string) => calls.filter((c) => c[0] === name) };

@@ -158,7 +158,7 @@ describe("MediaTrack events", () => {
       ["time", "front", true],
       ["seeked", "front", false, 0.1],
       ["userRate", "front", 1.5],
-      ["error", "boom"],
+      ["error", "front", "boom"],
       ["note", "loading"],
     ]);
   });

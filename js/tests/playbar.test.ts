@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from "vitest";
-import { PlayBar } from "../playbar";
+import { PlayBar, TEXT_MS } from "../playbar";
 
 function setup() {
   let toggles = 0;
@@ -34,6 +34,17 @@ describe("PlayBar", () => {
     expect(button.getAttribute("aria-pressed")).toBe("false");
     expect(text.textContent).toBe("<b>1</b>");
     expect(bar.el.querySelector("b")).toBeNull();
+  });
+
+  it("while playing, changes the time text at most every TEXT_MS", () => {
+    const { bar, text } = setup();
+    bar.show(true, "1", 1000);
+    bar.show(true, "2", 1000 + TEXT_MS / 2);
+    expect(text.textContent).toBe("1");
+    bar.show(true, "3", 1000 + TEXT_MS);
+    expect(text.textContent).toBe("3");
+    bar.show(false, "4", 1000 + TEXT_MS + 1); // paused: at once
+    expect(text.textContent).toBe("4");
   });
 
   it("a click toggles, until the signal is aborted", () => {
