@@ -16,6 +16,7 @@
 import type { AnyModel } from "@anywidget/types";
 import { DataClock, type ClockAnchor } from "./clock";
 import { Follower } from "./follower";
+import { FrameLoop } from "./frameloop";
 import type { MediaInfo } from "./media";
 import { MediaTrack, type PlayerFactory, type TrackEvents } from "./mediatrack";
 import { moveBy, type Sel } from "./range";
@@ -49,7 +50,11 @@ export class Conductor {
   readonly clock: DataClock;
   tracks: MediaTrack[] = [];
   private readonly follower = new Follower();
-  private loop: number | null = null;
+  private readonly loop = new FrameLoop(() => {
+    if (!this.wantPlay || this.signal.aborted) return false;
+    this.tick();
+    return this.wantPlay;
+  });
   /** Data time at which playback stops (playing one region), or null. */
   private stopAt: number | null = null;
   /** The playback rate the user picked with a track's own controls. */
@@ -151,7 +156,7 @@ export class Conductor {
     this.wantPlay = true;
     this.clock.set({ running: true, speed: this.speed() });
     this.reporter.setPlaying(true);
-    this.startLoop();
+    this.loop.start();
   }
 
   pause(): void {
@@ -159,7 +164,7 @@ export class Conductor {
     if (!this.wantPlay) return;
     this.wantPlay = false;
     this.clock.set({ running: false });
-    this.stopLoop();
+    this.loop.stop();
     for (const t of this.tracks) t.player.pause();
     this.reporter.setPlaying(false);
     this.align();
@@ -203,22 +208,6 @@ export class Conductor {
     track.setPresent(present, present ? "" : absentText(track.name, m, this.duration(track), d, this.host.format));
     if (where !== "media") return; // not loaded yet: aligned on load
     this.follower.follow(track, toMedia(d, m), this.clock.running, this.speed() * this.scale(track), force);
-  }
-
-  private startLoop(): void {
-    if (this.loop !== null) return;
-    const step = () => {
-      this.loop = null;
-      if (!this.wantPlay || this.signal.aborted) return;
-      this.tick();
-      if (this.wantPlay) this.loop = requestAnimationFrame(step);
-    };
-    this.loop = requestAnimationFrame(step);
-  }
-
-  private stopLoop(): void {
-    if (this.loop !== null) cancelAnimationFrame(this.loop);
-    this.loop = null;
   }
 
   /**
@@ -316,7 +305,7 @@ export class Conductor {
   }
 
   destroy(): void {
-    this.stopLoop();
+    this.loop.stop();
     this.reporter.dispose();
     for (const t of this.tracks) t.destroy();
     this.tracks = [];

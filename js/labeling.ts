@@ -1,6 +1,7 @@
 /**
  * The labeling UI of one view: the label bar, regions drawn over the detail
- * chart and the overview, mouse editing and keyboard shortcuts.
+ * chart and the overview, the selection, and keyboard shortcuts; mouse
+ * editing is regionpointer.ts.
  *
  * Pure editing logic lives in regions.ts; this module turns gestures into
  * operations and hands them to the model's pending-edit store (pending.ts),
@@ -10,27 +11,13 @@
 
 import type { AnyModel } from "@anywidget/types";
 import type { PendingEdits } from "./pending";
-import {
-  assignLanes,
-  createRegion,
-  hitTest,
-  moveRegion,
-  resizeRegion,
-  toggleLive,
-  visible,
-  type Hit,
-  type Op,
-  type Region,
-} from "./regions";
+import { createRegion, toggleLive, type Op, type Region } from "./regions";
 import type { Action } from "./keys";
 import { LabelBar, type LabelInfo } from "./labelbar";
 import { detailNodes, overviewNodes } from "./regionlayer";
+import { RegionPointer } from "./regionpointer";
 import { SaveStatus, type ErrorBox } from "./savestatus";
-import { elementScale, scale, seconds, timeAtClient } from "./scale";
-
-/** Half-width, in CSS pixels, of the zone that grabs a region's edge or a point event. */
-const EDGE_GRAB_PX = 4;
-
+import { scale } from "./scale";
 
 /** What the labeling UI needs from its view (showError/clearError: the view's error box). */
 export interface LabelHost extends ErrorBox {
@@ -72,11 +59,10 @@ export class Labeler {
   private readonly detailLayer: HTMLDivElement;
   private readonly overviewLayer: HTMLDivElement;
   private readonly status: SaveStatus;
+  private readonly pointer: RegionPointer;
   private readonly unsubscribe: () => void;
   private selected: string | null = null;
   private live = new Map<string, number>();
-  /** A region being drawn or dragged, shown in place of its committed version. */
-  private preview: Region | null = null;
   private onRegions = () => this.draw();
   private onLabels = () => this.buildBar();
 
@@ -102,6 +88,16 @@ export class Labeler {
     this.detailLayer = el("div", "tsv-regions", "regions");
     this.overviewLayer = el("div", "tsv-regions tsv-overview-regions", "overview-regions");
     this.status = new SaveStatus(host.edits, host);
+    this.pointer = new RegionPointer(host, {
+      labels: () => this.labels(),
+      label: () => this.bar.active,
+      channel: () => this.bar.channel,
+      regions: () => this.regions(),
+      select: (id) => (this.selected = id),
+      draw: () => this.draw(),
+      commit: (op) => this.commit(op),
+      addEvent: (t) => this.addEvent(t),
+    });
     host.barAnchor.parentElement!.insertBefore(this.bar.el, host.barAnchor);
     host.barAnchor.parentElement!.insertBefore(this.status.el, host.barAnchor);
     host.barAnchor.parentElement!.insertBefore(this.bar.help, host.barAnchor);
@@ -117,14 +113,7 @@ export class Labeler {
     const oover = this.host.overviewOver();
     if (over) {
       over.appendChild(this.detailLayer);
-      const signal = this.host.signal;
-      over.addEventListener("pointerdown", (e) => this.onPointerDown(e, over), { signal });
-      over.addEventListener("dblclick", (e) => this.onDoubleClick(e, over), { signal });
-      over.addEventListener("pointermove", (e) => {
-        if (e.buttons || this.labels().length === 0) return;
-        const hit = this.hitAt(e, over);
-        over.style.cursor = !hit ? "crosshair" : hit.part === "body" ? "move" : "ew-resize";
-      }, { signal });
+      this.pointer.attach(over);
     }
     if (oover) oover.insertBefore(this.overviewLayer, oover.firstChild);
     this.draw();
@@ -189,8 +178,8 @@ export class Labeler {
 
   draw(): void {
     let regions = this.regions();
-    if (this.preview) {
-      const p = this.preview;
+    const p = this.pointer.preview;
+    if (p) {
       regions = regions.some((r) => r.id === p.id) ? regions.map((r) => (r.id === p.id ? p : r)) : [...regions, p];
     }
     if (this.selected && !regions.some((r) => r.id === this.selected)) this.selected = null;
@@ -212,98 +201,6 @@ export class Labeler {
     if (!over) return;
     const color = (label: string) => this.color(label);
     this.overviewLayer.replaceChildren(...overviewNodes(regions, scale(0, this.host.span(), over.clientWidth), color));
-  }
-
-  // -- pointer -------------------------------------------------------------------------------------
-
-  private timeAt(clientX: number, over: HTMLElement): number {
-    const [lo, hi] = this.host.window();
-    return timeAtClient(over, lo, hi, clientX);
-  }
-
-  private onPointerDown(e: PointerEvent, over: HTMLElement): void {
-    if (e.button !== 0) return;
-    if (!this.host.editable) {
-      // Read-only: a click selects a region and seeks the media to its start.
-      const hit = this.hitAt(e, over);
-      const r = hit ? this.regions().find((x) => x.id === hit.id) : undefined;
-      if (r) {
-        this.selected = r.id;
-        this.updateBar();
-        this.draw();
-        this.host.seekData(r.start);
-      }
-      return;
-    }
-    if (this.labels().length === 0) return;
-    const t0 = this.timeAt(e.clientX, over);
-    const x0 = e.clientX;
-    const span = this.host.span();
-    const hit = this.hitAt(e, over);
-    const edge = hit && hit.part !== "body" ? hit.part : undefined;
-    const original = hit ? this.regions().find((r) => r.id === hit.id) ?? null : null;
-    if (original) {
-      this.selected = original.id;
-      this.updateBar();
-      this.draw();
-    }
-    e.preventDefault();
-    over.setPointerCapture(e.pointerId);
-    this.host.root.focus({ preventScroll: true });
-    let moved = false;
-    const ac = new AbortController();
-    const opts = { signal: AbortSignal.any([this.host.signal, ac.signal]) };
-    over.addEventListener("pointermove", (ev) => {
-      if (!moved && Math.abs(ev.clientX - x0) < 3) return;
-      moved = true;
-      const t = this.timeAt(ev.clientX, over);
-      if (original) {
-        this.preview = edge ? resizeRegion(original, edge, t, span) : moveRegion(original, t - t0, span);
-      } else {
-        this.preview = createRegion(t0, t, this.bar.active!, span, this.bar.channel, this.preview?.id);
-      }
-      this.draw();
-    }, opts);
-    const finish = (commit: boolean) => {
-      ac.abort();
-      const p = this.preview;
-      this.preview = null;
-      if (commit && moved && p) {
-        if (original) this.commit([{ before: original, after: p }]);
-        else if (p.end > p.start) {
-          this.selected = p.id;
-          this.commit([{ before: null, after: p }]);
-        }
-      } else if (commit && !moved) {
-        if (original) this.host.seekData(original.start);
-        else this.selected = null;
-      }
-      this.draw();
-    };
-    over.addEventListener("pointerup", () => finish(true), opts);
-    over.addEventListener("pointercancel", () => finish(false), opts);
-  }
-
-  /** The region part under the pointer: the same lanes and margins the drawing uses. */
-  private hitAt(e: MouseEvent, over: HTMLElement): Hit | null {
-    const [lo, hi] = this.host.window();
-    const sc = elementScale(over, lo, hi);
-    const shown = visible(this.regions(), lo, hi);
-    const tol = seconds(sc, EDGE_GRAB_PX);
-    const y = (e.clientY - sc.top) / Math.max(sc.height, 1);
-    return hitTest(shown, assignLanes(shown), this.timeAt(e.clientX, over), y, tol);
-  }
-
-  private onDoubleClick(e: MouseEvent, over: HTMLElement): void {
-    if (this.labels().length === 0 || !this.bar.active) return;
-    if (this.hitAt(e, over)) return;
-    this.addEvent(this.timeAt(e.clientX, over));
-  }
-
-  private addEvent(t: number): void {
-    const r = createRegion(t, t, this.bar.active!, this.host.span(), this.bar.channel);
-    this.selected = r.id;
-    this.commit([{ before: null, after: r }]);
   }
 
   // -- keyboard ---------------------------------------------------------------------------------
@@ -355,6 +252,12 @@ export class Labeler {
       return;
     }
     this.pickLabel(name);
+  }
+
+  private addEvent(t: number): void {
+    const r = createRegion(t, t, this.bar.active!, this.host.span(), this.bar.channel);
+    this.selected = r.id;
+    this.commit([{ before: null, after: r }]);
   }
 
   private deleteSelected(): void {

@@ -2,22 +2,23 @@
  * Region edits the kernel has not acknowledged yet, for one model (shared by
  * all its views), with the undo history they come from.
  *
- * An edit becomes numbered ops (put a region by id, or remove one); views draw
- * the kernel's `regions` with the pending ops applied on top. Each change of
- * the pending set is written to persistence before anything is sent, so an
- * edit survives a closed tab or a dead kernel and is delivered by the next
- * widget on the same `_store_key`. delivery.ts sends them as `edit`
- * requests and retries; re-sending is safe because the kernel applies each
- * (client, seq) once. An acknowledged op is dropped; a refused message is
- * dropped whole, its error reported and its history steps taken back; without
- * an answer everything stays pending.
+ * An edit becomes numbered ops (put a region by id, or remove one), kept in
+ * an outbox (outbox.ts); views draw the kernel's `regions` with the pending
+ * ops applied on top. Each change of the pending set is written to
+ * persistence before anything is sent, so an edit survives a closed tab or a
+ * dead kernel and is delivered by the next widget on the same `_store_key`.
+ * delivery.ts sends them as `edit` requests and retries; re-sending is safe
+ * because the kernel applies each (client, seq) once. An acknowledged op is
+ * dropped; a refused message is dropped whole, its error reported and its
+ * history steps taken back; without an answer everything stays pending.
  */
 
 import type { AnyModel } from "@anywidget/types";
-import { kernelRegions, overlay, toWireOps, type PendingOp } from "./editops";
-import { newClientId, type PendingPersistence } from "./persist";
+import { kernelRegions, overlay } from "./editops";
+import type { PendingPersistence } from "./persist";
 import { History, type Op, type Region } from "./regions";
 import { EditDelivery, type Batch } from "./delivery";
+import { Outbox, type Kind } from "./outbox";
 import { realTimers, withTimeout, type RequestChannel, type Timers } from "./requests";
 
 /** Give up on a persistence call after this long (ms): a hung IndexedDB must not hold edits back. */
@@ -47,28 +48,13 @@ export interface EditListener {
   accepted?(): void;
 }
 
-type Kind = "do" | "undo" | "redo";
-/** The history step an op came from (taken back if the kernel refuses it). */
-interface Step {
-  kind: Kind;
-  op: Op;
-}
-
 /** The pending-edit store of one model: see the module comment. */
 export class PendingEdits {
-  private ops: PendingOp[] = [];
-  private client = newClientId();
-  private nextSeq = 1;
-  /** Highest seq whose pending set is persisted (only those may be sent). */
-  private persistedSeq = 0;
-  /** Highest seq ever offered to the kernel under the current client. */
-  private sentSeq = 0;
+  private readonly outbox = new Outbox();
   private key: string;
   private readonly delivery: EditDelivery;
   private queue: Promise<void> = Promise.resolve();
   private readonly history = new History();
-  private readonly steps = new Map<PendingOp, Step>();
-  private readonly recovered = new Set<PendingOp>();
   private readonly listeners = new Set<EditListener>();
   private notAnswering = false;
   private memoryOnly = false;
@@ -84,7 +70,7 @@ export class PendingEdits {
     private readonly timers: Timers = realTimers,
   ) {
     this.delivery = new EditDelivery(channel, {
-      next: () => this.nextBatch(),
+      next: () => this.outbox.nextBatch(),
       acknowledged: (b, seq) => this.acknowledged(b, seq),
       refused: (b, msg) => this.refused(b, msg),
       silent: (b) => this.silent(b),
@@ -100,7 +86,7 @@ export class PendingEdits {
     const base = this.model.get("regions");
     let memo = this.memo;
     if (!memo || memo.base !== base || memo.version !== this.version) {
-      memo = this.memo = { base, version: this.version, regions: overlay(kernelRegions(this.model), this.ops) };
+      memo = this.memo = { base, version: this.version, regions: overlay(kernelRegions(this.model), this.outbox.ops) };
     }
     return memo.regions.slice();
   }
@@ -132,8 +118,8 @@ export class PendingEdits {
 
   status(): EditStatus {
     return {
-      pending: this.ops.length,
-      recovered: this.ops.filter((o) => this.recovered.has(o)).length,
+      pending: this.outbox.ops.length,
+      recovered: this.outbox.recoveredCount,
       notAnswering: this.notAnswering,
       memoryOnly: this.memoryOnly,
       saved: this.saved,
@@ -158,9 +144,9 @@ export class PendingEdits {
     const old = this.key;
     if (next === old) return;
     this.key = next;
-    if (old && this.ops.length) this.enqueue(() => this.guard(this.store.delete(old)).catch(() => undefined));
+    if (old && this.outbox.ops.length) this.enqueue(() => this.guard(this.store.delete(old)).catch(() => undefined));
     if (next) this.recover(next);
-    if (this.ops.length) this.persist();
+    if (this.outbox.ops.length) this.persist();
   }
 
   /** Resolves when every persistence job queued so far is done (tests, shutdown). */
@@ -182,25 +168,9 @@ export class PendingEdits {
   }
 
   private add(op: Op, kind: Kind): void {
-    const step = { kind, op };
-    for (const w of toWireOps(op)) {
-      const o: PendingOp = { seq: this.nextSeq++, ...w };
-      this.ops.push(o);
-      this.steps.set(o, step);
-    }
+    this.outbox.add(op, kind);
     this.changed();
     this.persist();
-  }
-
-  private drop(gone: (o: PendingOp) => boolean): number {
-    const before = this.ops.length;
-    this.ops = this.ops.filter((o) => {
-      if (!gone(o)) return true;
-      this.steps.delete(o);
-      this.recovered.delete(o);
-      return false;
-    });
-    return before - this.ops.length;
   }
 
   private changed(): void {
@@ -237,10 +207,10 @@ export class PendingEdits {
   private persist(): void {
     const key = this.key;
     this.enqueue(async () => {
-      const client = this.client;
-      const top = this.nextSeq - 1;
+      const client = this.outbox.client;
+      const top = this.outbox.top;
       if (key) {
-        const ops = this.ops.map((o) => ({ ...o }));
+        const ops = this.outbox.ops.map((o) => ({ ...o }));
         try {
           await this.guard(ops.length ? this.store.put(key, { client, ops, updated: Date.now() }) : this.store.delete(key));
           this.setMemoryOnly(false);
@@ -248,7 +218,7 @@ export class PendingEdits {
           this.setMemoryOnly(true);
         }
       }
-      this.persistedSeq = Math.max(this.persistedSeq, top);
+      this.outbox.persisted(top);
       this.delivery.kick();
     });
   }
@@ -263,44 +233,20 @@ export class PendingEdits {
         this.setMemoryOnly(true);
         return;
       }
-      if (this.disposed || key !== this.key || !entry || entry.ops.length === 0 || entry.client === this.client) return;
-      const found = entry.ops.map((o) => ({ ...o }));
-      if (this.ops.every((o) => o.seq > this.sentSeq)) {
-        // Nothing of ours reached the kernel: continue the stored client's sequence, ours after it.
-        const own = this.ops;
-        this.client = entry.client;
-        this.ops = found;
-        this.nextSeq = found[found.length - 1].seq + 1;
-        this.persistedSeq = this.nextSeq - 1;
-        this.sentSeq = 0;
-        for (const o of own) {
-          o.seq = this.nextSeq++;
-          this.ops.push(o);
-        }
-      } else {
-        for (const o of found) this.ops.push({ ...o, seq: this.nextSeq++ });
-      }
-      for (const o of this.ops) if (!this.steps.has(o)) this.recovered.add(o);
+      if (this.disposed || key !== this.key || !entry || entry.ops.length === 0 || entry.client === this.outbox.client) return;
+      const unpersisted = this.outbox.adopt(entry.client, entry.ops);
       this.changed();
-      if (this.ops.length > found.length || this.persistedSeq < this.nextSeq - 1) this.persist();
+      if (unpersisted) this.persist();
       else this.delivery.kick();
     });
   }
 
   // -- delivery ------------------------------------------------------------------------------------
 
-  /** The persisted pending ops, as the next message. */
-  private nextBatch(): Batch | null {
-    const ops = this.ops.filter((o) => o.seq <= this.persistedSeq);
-    if (ops.length === 0) return null;
-    this.sentSeq = Math.max(this.sentSeq, ops[ops.length - 1].seq);
-    return { client: this.client, ops };
-  }
-
   private acknowledged(batch: Batch, seq: number | null): boolean {
-    if (batch.client !== this.client) return true;
+    if (batch.client !== this.outbox.client) return true;
     const acked = seq ?? batch.ops[batch.ops.length - 1].seq;
-    const n = this.drop((o) => o.seq <= acked);
+    const n = this.outbox.drop((o) => o.seq <= acked);
     this.notAnswering = false;
     if (n > 0) {
       this.saved = true;
@@ -312,13 +258,13 @@ export class PendingEdits {
   }
 
   private refused(batch: Batch, msg: Record<string, unknown>): void {
-    if (batch.client !== this.client) return;
+    if (batch.client !== this.outbox.client) return;
     // Nothing of the message was applied (ops at or below `seq` were, earlier): take its steps back.
     const applied = Number(msg.seq);
-    const steps = new Set(batch.ops.filter((o) => !(o.seq <= applied)).map((o) => this.steps.get(o)));
+    const steps = new Set(batch.ops.filter((o) => !(o.seq <= applied)).map((o) => this.outbox.step(o)));
     for (const s of [...steps].reverse()) if (s) this.history.revert(s.kind, s.op);
     const sent = new Set(batch.ops);
-    this.drop((o) => sent.has(o));
+    this.outbox.drop((o) => sent.has(o));
     this.notAnswering = false;
     this.emit("error", String(msg.error));
     this.changed();
@@ -326,7 +272,7 @@ export class PendingEdits {
   }
 
   private silent(batch: Batch): void {
-    this.notAnswering = batch.client === this.client;
+    this.notAnswering = batch.client === this.outbox.client;
     this.emit("change");
   }
 }

@@ -1,6 +1,7 @@
 /**
- * One view of the widget: media element, detail chart, overview strip with
- * its range, playheads; kept in step with the model and with each other.
+ * One view of the widget: the media pane (tracks, play bar, waveform lanes),
+ * detail chart, overview strip with its range, playheads, labeling; kept in
+ * step with the model and with each other.
  *
  * Every DOM listener is registered with this view's AbortSignal and every
  * model listener is removed with its own callback in destroy(), so the same
@@ -12,22 +13,21 @@ import { Charts, type ChartMeta } from "./charts";
 import { Labeler } from "./labeling";
 import { MediaPane } from "./mediapane";
 import { Messages } from "./messages";
-import { moveBy, zoomAround, type Sel } from "./range";
+import { moveBy, type Sel } from "./range";
 import { RangeControl } from "./rangecontrol";
 import type { ModelState } from "./state";
 import type { Host } from "./hosts/host";
 import { bindKeys, type Action } from "./keys";
 import { Playheads } from "./playheads";
-import { timeAtClient } from "./scale";
 import { SelectionSync } from "./selectionsync";
 import { readTheme, type Theme } from "./theme";
 import { formatTime } from "./timefmt";
 import { toMedia } from "./timemap";
+import { bindWheelZoom } from "./wheelzoom";
 
 interface Meta extends ChartMeta {
   time_name: string;
 }
-
 
 function div(part: string | null, cls: string, parent?: HTMLElement): HTMLDivElement {
   const d = document.createElement("div");
@@ -185,7 +185,15 @@ export class View {
     this.charts.build();
     this.range.attach(this.charts.overview!.over);
     this.playheads.attach(this.charts.detail!.over, this.charts.overview!.over);
-    this.attachPointerHandlers();
+    bindWheelZoom(this.charts.detail!.over, this.ac.signal, {
+      window: () => this.sel,
+      span: () => this.meta().span,
+      minWidth: () => this.minWidth(),
+      zoomed: (sel) => {
+        this.applySelection(sel, "local");
+        this.selSync.settle(this.sel);
+      },
+    });
     this.labeler?.attach();
   }
 
@@ -209,33 +217,13 @@ export class View {
     this.positionPlayheads();
     this.pane.redraw();
     this.labeler?.draw();
-    this.updateStatus();
+    this.msg.update();
   }
 
   private positionRange(): void {
     const ov = this.charts.overview;
     if (ov) this.range.place(this.sel, ov.over.clientWidth);
   }
-
-  // -- pointer interaction ------------------------------------------------------------------
-
-  private attachPointerHandlers(): void {
-    const signal = this.ac.signal;
-    const dover = this.charts.detail!.over;
-    dover.addEventListener("wheel", (e) => this.onDetailWheel(e, dover), { signal, passive: false });
-  }
-
-  private onDetailWheel(e: WheelEvent, over: HTMLElement): void {
-    // Plain wheel scrolls the notebook; Ctrl/Cmd+wheel (and pinch) zooms the window.
-    if (!(e.ctrlKey || e.metaKey)) return;
-    e.preventDefault();
-    const at = timeAtClient(over, this.sel[0], this.sel[1], e.clientX);
-    const factor = Math.pow(1.0015, e.deltaY);
-    this.applySelection(zoomAround(this.sel, at, factor, this.meta().span, this.minWidth()), "local");
-    this.selSync.settle(this.sel);
-  }
-
-  // -- media --------------------------------------------------------------------------------
 
   private positionPlayheads(): void {
     this.playheads.place(this.pane.conductor.playheadTime() ?? NaN, this.sel, this.meta().span);
@@ -251,10 +239,6 @@ export class View {
     if (tm && (tm.duration !== null || tm.offset !== null)) parts.push(`window starts at media ${toMedia(this.sel[0], tm).toFixed(3)} s`);
     if (!this.host.kernel) parts.push("static page: regions read-only, detail as embedded");
     return parts;
-  }
-
-  private updateStatus(): void {
-    this.msg.update();
   }
 
   // -- wiring ---------------------------------------------------------------------------------
@@ -274,8 +258,7 @@ export class View {
     this.st.overviewListeners.add(this.charts.redrawOverview);
     this.unsubscribe.push(() => this.st.overviewListeners.delete(this.charts.redrawOverview));
     this.onModel("change:height", () => this.charts.resize());
-    this.onModel("change:sync", () => this.updateStatus());
-    for (const name of ["change:offset", "change:rate", "change:media_duration"]) this.onModel(name, () => this.updateStatus());
+    for (const name of ["sync", "offset", "rate", "media_duration"]) this.onModel(`change:${name}`, () => this.msg.update());
     this.st.listeners.add(this.onDetailArrived);
     this.unsubscribe.push(() => this.st.listeners.delete(this.onDetailArrived));
 

@@ -53,7 +53,7 @@ _CHUNK_BLOCKS = 1 << 16
 """Blocks reduced per step: bounds the temporaries (and keeps them in cache)."""
 
 
-def _reduce_blocks(a: np.ndarray, b: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
+def reduce_blocks(a: np.ndarray, b: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
     """fmin of ``a`` and fmax of ``b`` over consecutive blocks (the last may be short).
 
     fmin/fmax skip NaN, so a block is NaN only when all of it is: a gap stays a gap.
@@ -174,10 +174,10 @@ class Pyramid:
         self.levels: list[tuple[np.ndarray, np.ndarray]] = []
         n = values.shape[0]
         if n >= 2 * base:
-            mins, maxs = _reduce_blocks(values, values, base)
+            mins, maxs = reduce_blocks(values, values, base)
             self.levels.append((mins, maxs))
             while mins.shape[0] >= 2 * factor:
-                mins, maxs = _reduce_blocks(mins, maxs, factor)
+                mins, maxs = reduce_blocks(mins, maxs, factor)
                 self.levels.append((mins, maxs))
 
     @property
