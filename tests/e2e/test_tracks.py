@@ -948,3 +948,65 @@ def test_tiles_name_their_tracks_and_videos_sit_side_by_side(lab: Lab, session: 
         problems.append(f"the {AUDIO} lane has no canvas[data-part=waveform] with a size: {lane}")
 
     assert not problems, "track tiles:\n- " + "\n- ".join(problems)
+
+
+# --------------------------------------------------------------------------- (e) waveform
+
+# Per canvas column of the mic's waveform lane: how many pixel rows are painted.
+_LANE_COLUMNS_JS = """(name) => {
+  const lane = document.querySelector(`[data-part="lane"][data-track="${name}"]`);
+  const c = lane && lane.querySelector('canvas[data-part="waveform"]');
+  if (!c || !c.width || !c.height) return null;
+  const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  const cols = new Array(c.width).fill(0);
+  for (let y = 0; y < c.height; y++)
+    for (let x = 0; x < c.width; x++) if (px[(y * c.width + x) * 4 + 3] > 0) cols[x]++;
+  return {cols, height: c.height, cssWidth: c.getBoundingClientRect().width};
+}"""
+
+
+def test_waveform_lane_draws_the_clicks_where_the_mapping_puts_them(
+    lab: Lab, session: mk.Session
+) -> None:
+    """The kernel decodes the mic, and its lane shows each click at the click's data time
+    through the mic's offset and rate: an offset can be checked by eye against the data."""
+    shown = open_tracks(lab, session)
+    lo, hi = 4.5, 9.5
+    _set_selection(shown, lo, hi)
+    clicks = [t for t in session.tracks[AUDIO].click_data_times if lo < t < hi]
+    assert len(clicks) >= 4, f"the session's clicks in ({lo}, {hi}): {clicks}"
+
+    def peaks(res: dict[str, Any] | None) -> list[float]:
+        if not res:
+            return []
+        cols = np.asarray(res["cols"], dtype=float)
+        tall = cols > 0.5 * res["height"]  # clicks are loud; the noise between is faint
+        xs = np.flatnonzero(tall)
+        groups = np.split(xs, np.flatnonzero(np.diff(xs) > 2) + 1) if xs.size else []
+        scale = len(cols) / (hi - lo)
+        return [lo + float(g.mean()) / scale for g in groups if g.size]
+
+    ok, res = h.wait_until(
+        lambda: lab.page.evaluate(_LANE_COLUMNS_JS, AUDIO),
+        lambda r: len(peaks(r)) == len(clicks),
+        timeout=30,
+        interval=0.5,
+    )
+    found = peaks(res)
+    assert ok, (
+        f"the {AUDIO} lane shows {len(found)} loud columns at data {np.round(found, 3).tolist()}, "
+        f"expected the {len(clicks)} clicks at {np.round(clicks, 3).tolist()}; lane status: "
+        + str(
+            lab.page.evaluate(
+                "(n) => document.querySelector(`[data-part=lane][data-track=${n}] "
+                "[data-part=lane-status]`)?.textContent",
+                AUDIO,
+            )
+        )
+    )
+    px = (hi - lo) / max(1.0, float(res["cssWidth"]))
+    for want, got in zip(clicks, found, strict=True):
+        assert abs(got - want) <= 3 * px, (
+            f"a click drawn at data {got:.4f} s, its mapping says {want:.4f} s "
+            f"(more than 3 px apart; one px is {px * 1000:.1f} ms)"
+        )
