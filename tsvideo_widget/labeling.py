@@ -20,6 +20,7 @@ import traitlets as t
 
 from . import labelfiles
 from . import regions as reg
+from . import validation as check
 from .autosave import AutosaveFile
 from .data import Series
 from .errors import RegionError, TsvError
@@ -32,9 +33,16 @@ class _Widget(Protocol):
 
     regions: list[dict[str, Any]]
     autosave: str | None
+    labels: Any
+    hotkeys: dict[str, str]
+    _labels: list[dict[str, Any]]
     _autosave_file: AutosaveFile | None
     _initializing: bool
     _store_key: str
+
+    def _check_regions(
+        self, what: str, series: Any = None, labels: Any = "same"
+    ) -> list[dict[str, Any]]: ...
 
     def _store_key_now(self) -> str: ...
 
@@ -237,6 +245,29 @@ class RegionMethods(t.HasTraits):
         else:
             self._autosave_file.path = path
         self._store_key = self._store_key_now()
+
+    # -- labels: the names regions may have, their colours and keys ------------------------
+    @t.validate("labels")
+    def _validate_labels(self: _Widget, proposal: t.Bunch) -> Any:
+        value = check.labels(proposal.value)
+        if not self._initializing:
+            names = None if value is None else list(value)
+            self._check_regions(f"labels={value!r:.60}", labels=names)
+            check.hotkeys(self.hotkeys, names or [])
+        return value
+
+    @t.observe("labels", "hotkeys")
+    def _labels_changed(self: _Widget, change: t.Bunch) -> None:
+        value = self.labels
+        names = self._label_names() or []
+        colours = value if isinstance(value, dict) else {}
+        keys = dict(zip(names, [str(i + 1) for i in range(9)], strict=False))
+        keys.update(self.hotkeys)
+        self._labels = [{"name": n, "color": colours.get(n), "key": keys.get(n)} for n in names]
+
+    @t.validate("hotkeys")
+    def _validate_hotkeys(self: _Widget, proposal: t.Bunch) -> dict[str, str]:
+        return check.hotkeys(proposal.value, self._label_names() or [])
 
     def _check_regions(
         self: _Widget, what: str, series: Any = None, labels: Any = "same"

@@ -17,7 +17,6 @@ data, labels, channels and time unit) is checked whichever of them changes.
 
 from __future__ import annotations
 
-import math
 import os
 import pathlib
 import threading
@@ -34,7 +33,7 @@ from . import regions as reg
 from . import traits as tt
 from . import validation as check
 from .autosave import AutosaveFile
-from .decimate import decimate
+from .datamethods import DataMethods
 from .errors import RegionError, TsvError, TsvTypeError
 from .labeling import RegionMethods, locked
 from .mapping import MappingMethods
@@ -42,15 +41,13 @@ from .pipeline import OVERVIEW_BUCKETS, Config, Pipeline, Prepared
 from .protocol import Protocol
 from .trackmethods import TrackMethods, media_traits, new_resolver
 from .tracks import default_settings
-from .transport import TRANSPORTS, encode_buffers, pack
+from .transport import TRANSPORTS
 from .wire import MAX_DETAIL_BUCKETS, REJECTED_MESSAGE
 
 STATIC = pathlib.Path(__file__).parent / "static"
 
 SYNC_MODES = ("ts-to-media", "both", "off")
 """Values of ``sync``."""
-
-_CONFIG = ("data", "time", "channels", "time_unit", "sort")
 
 __all__ = ["MAX_DETAIL_BUCKETS", "OVERVIEW_BUCKETS", "SYNC_MODES", "TimeSeriesVideo"]
 
@@ -86,7 +83,9 @@ def _regions_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, An
         raise RegionError(f"regions from the browser: {type(err).__name__}: {err}") from err
 
 
-class TimeSeriesVideo(RegionMethods, MappingMethods, TrackMethods, anywidget.AnyWidget):
+class TimeSeriesVideo(
+    RegionMethods, MappingMethods, TrackMethods, DataMethods, anywidget.AnyWidget
+):
     """Time series (overview + detail charts) next to a video or audio, kept in step.
 
     Args:
@@ -288,22 +287,6 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, TrackMethods, anywidget.Any
         self._labels_changed(t.Bunch(new=self.labels))
         self.on_msg(lambda _w, content, buffers: self._protocol.handle(content, buffers))
 
-    # -- derived state: computed from the traits, never stored beside them -----------------
-    def _config(self, **proposed: Any) -> Config:
-        values = {name: getattr(self, name) for name in _CONFIG}
-        values.update(proposed)
-        return Config.of(**values)
-
-    @property
-    def prepared(self) -> Prepared:
-        """The series, pyramids and wire dtypes of the current configuration (read-only)."""
-        return self._pipeline.build(self._config())
-
-    @property
-    def series(self) -> data_mod.Series:
-        """The validated series (relative times and channel arrays), read-only."""
-        return self.prepared.series
-
     def _store_key_now(self) -> str:
         return self._store_key_for(self.prepared)
 
@@ -313,82 +296,6 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, TrackMethods, anywidget.Any
 
     def _label_names(self) -> list[str] | None:
         return None if self.labels is None else list(self.labels)
-
-    # -- configuration ---------------------------------------------------------------------
-    @t.validate(*_CONFIG)
-    def _validate_config(self, proposal: t.Bunch) -> Any:
-        if self._initializing:
-            return proposal.value
-        name = proposal.trait.name
-        series = self._pipeline.build(self._config(**{name: proposal.value})).series
-        old = self.series
-        if self.regions and (series.kind, series.unit) != (old.kind, old.unit):
-            raise RegionError(
-                f"{name}: the time column would change from {old.kind} in {old.unit!r} to "
-                f"{series.kind} in {series.unit!r}, which changes what the {len(self.regions)} "
-                f"regions' times mean (first: {self.regions[0]['id']}). To keep them on the "
-                "same samples: regs = w.regions; w.clear_regions(); change "
-                f"{name}; w.regions = regs"
-            )
-        shown = f"a new {type(proposal.value).__name__}" if name == "data" else repr(proposal.value)
-        regions = self._check_regions(f"{name}={shown:.60}", series=series)
-        if self._autosave_file is not None:
-            # The file records the time column: a change that would need a write
-            # that cannot happen is refused here, before anything changes.
-            self._autosave_file.check_save(regions, series)
-        return proposal.value
-
-    @t.observe(*_CONFIG)
-    def _config_changed(self, change: t.Bunch) -> None:
-        if self._initializing:
-            return
-        prepared = self.prepared
-        old = self.selection
-        self._meta = prepared.meta_json()
-        self._overview = self._overview_json(prepared, self.transport)
-        self._store_key = self._store_key_now()
-        # Same regions, now in the new series' terms (a time zone, say), and saved.
-        self.regions = reg.normalize_all(
-            self.regions, prepared.series, self._label_names(), prepared.series.channels
-        )
-        try:
-            self.selection = old
-        except t.TraitError:
-            self._set_auto_selection()
-
-    @staticmethod
-    def _overview_json(prepared: Prepared, transport: str) -> dict[str, Any]:
-        """The ``_overview`` trait: buffers, or base64 text when ``transport`` is "base64"."""
-        ov = prepared.overview_json()
-        return encode_buffers(ov) if transport == "base64" else ov
-
-    @t.observe("transport")
-    def _transport_changed(self, change: t.Bunch) -> None:
-        if not self._initializing:
-            self._overview = self._overview_json(self.prepared, change.new)
-
-    # -- labels ----------------------------------------------------------------------------
-    @t.validate("labels")
-    def _validate_labels(self, proposal: t.Bunch) -> Any:
-        value = check.labels(proposal.value)
-        if not self._initializing:
-            names = None if value is None else list(value)
-            self._check_regions(f"labels={value!r:.60}", labels=names)
-            check.hotkeys(self.hotkeys, names or [])
-        return value
-
-    @t.observe("labels", "hotkeys")
-    def _labels_changed(self, change: t.Bunch) -> None:
-        value = self.labels
-        names = self._label_names() or []
-        colours = value if isinstance(value, dict) else {}
-        keys = dict(zip(names, [str(i + 1) for i in range(9)], strict=False))
-        keys.update(self.hotkeys)
-        self._labels = [{"name": n, "color": colours.get(n), "key": keys.get(n)} for n in names]
-
-    @t.validate("hotkeys")
-    def _validate_hotkeys(self, proposal: t.Bunch) -> dict[str, str]:
-        return check.hotkeys(proposal.value, self._label_names() or [])
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Trait assignments (validation, autosave, notification) hold the lock, so a
@@ -423,26 +330,6 @@ class TimeSeriesVideo(RegionMethods, MappingMethods, TrackMethods, anywidget.Any
             self.send_state(keys)
             self.send({"type": REJECTED_MESSAGE, "error": str(err), "keys": keys})
             self.log.warning("tsvideo-widget refused a change from the browser: %s", err)
-
-    def detail(self, lo: float, hi: float, buckets: int) -> tuple[dict[str, Any], list[Any]]:
-        """Decimated points between relative seconds ``lo`` and ``hi``.
-
-        The window is cut into columns of time about ``(hi - lo) / buckets`` seconds wide
-        and each column sends its exact minimum and maximum (raw samples when the window
-        holds fewer than four per column; see :func:`tsvideo_widget.decimate.decimate`).
-        Returns the JSON header (``lo``, ``hi``, ``bucket`` mean samples per column or 1
-        for raw, ``dt`` seconds per column or 0, covered rows ``i0``..``i1``, ``points``,
-        ``dtypes``) and the buffers: float32 time offsets from ``x0``, then one array per
-        channel. Fewer than about ``4 * buckets`` points per channel.
-        """
-        if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
-            raise TsvError(f"bad detail window {lo!r}..{hi!r}")
-        prepared = self.prepared
-        buckets = max(1, min(int(buckets), MAX_DETAIL_BUCKETS))
-        dec = decimate(prepared.series, prepared.pyramids, lo, hi, buckets)
-        header, bufs = pack(dec, prepared.dtypes)
-        header.update(lo=lo, hi=hi)
-        return header, bufs
 
     def to_html(
         self,

@@ -1,0 +1,155 @@
+"""The widget's data: the configuration traits, what is derived from them, and windows of it.
+
+A mixin of :class:`~tsvideo_widget.TimeSeriesVideo`, which declares the traits
+(``data``, ``time``, ``channels``, ``time_unit``, ``sort``, ``transport``,
+``_meta``, ``_overview``). The series, its pyramids and wire dtypes are
+computed from the traits by :class:`~tsvideo_widget.pipeline.Pipeline`
+(memoised), never stored beside them; a configuration change that would change
+what the regions' times mean, or that the autosave file could not record, is
+refused before anything changes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Protocol
+
+import traitlets as t
+
+from . import data as data_mod
+from . import regions as reg
+from .autosave import AutosaveFile
+from .decimate import decimate
+from .errors import RegionError, TsvError
+from .pipeline import Config, Pipeline, Prepared
+from .transport import encode_buffers, pack
+from .wire import MAX_DETAIL_BUCKETS
+
+CONFIG = ("data", "time", "channels", "time_unit", "sort")
+"""The traits a series is built from."""
+
+
+class _Host(Protocol):
+    """What these methods use of the widget."""
+
+    regions: list[dict[str, Any]]
+    selection: Any
+    transport: str
+    _meta: dict[str, Any]
+    _overview: dict[str, Any]
+    _store_key: str
+    _initializing: bool
+    _pipeline: Pipeline
+    _autosave_file: AutosaveFile | None
+
+    @property
+    def prepared(self) -> Prepared: ...
+
+    @property
+    def series(self) -> data_mod.Series: ...
+
+    def _config(self, **proposed: Any) -> Config: ...
+
+    def _overview_json(self, prepared: Prepared, transport: str) -> dict[str, Any]: ...
+
+    def _store_key_now(self) -> str: ...
+
+    def _label_names(self) -> list[str] | None: ...
+
+    def _check_regions(
+        self, what: str, series: Any = None, labels: Any = "same"
+    ) -> list[dict[str, Any]]: ...
+
+    def _set_auto_selection(self) -> None: ...
+
+
+class DataMethods(t.HasTraits):
+    """Data configuration and windows of :class:`~tsvideo_widget.TimeSeriesVideo`."""
+
+    def _config(self: _Host, **proposed: Any) -> Config:
+        values = {name: getattr(self, name) for name in CONFIG}
+        values.update(proposed)
+        return Config.of(**values)
+
+    @property
+    def prepared(self: _Host) -> Prepared:
+        """The series, pyramids and wire dtypes of the current configuration (read-only)."""
+        return self._pipeline.build(self._config())
+
+    @property
+    def series(self: _Host) -> data_mod.Series:
+        """The validated series (relative times and channel arrays), read-only."""
+        return self.prepared.series
+
+    # -- configuration ---------------------------------------------------------------------
+    @t.validate(*CONFIG)
+    def _validate_config(self: _Host, proposal: t.Bunch) -> Any:
+        if self._initializing:
+            return proposal.value
+        name = proposal.trait.name
+        series = self._pipeline.build(self._config(**{name: proposal.value})).series
+        old = self.series
+        if self.regions and (series.kind, series.unit) != (old.kind, old.unit):
+            raise RegionError(
+                f"{name}: the time column would change from {old.kind} in {old.unit!r} to "
+                f"{series.kind} in {series.unit!r}, which changes what the {len(self.regions)} "
+                f"regions' times mean (first: {self.regions[0]['id']}). To keep them on the "
+                "same samples: regs = w.regions; w.clear_regions(); change "
+                f"{name}; w.regions = regs"
+            )
+        shown = f"a new {type(proposal.value).__name__}" if name == "data" else repr(proposal.value)
+        regions = self._check_regions(f"{name}={shown:.60}", series=series)
+        if self._autosave_file is not None:
+            # The file records the time column: a change that would need a write
+            # that cannot happen is refused here, before anything changes.
+            self._autosave_file.check_save(regions, series)
+        return proposal.value
+
+    @t.observe(*CONFIG)
+    def _config_changed(self: _Host, change: t.Bunch) -> None:
+        if self._initializing:
+            return
+        prepared = self.prepared
+        old = self.selection
+        self._meta = prepared.meta_json()
+        self._overview = self._overview_json(prepared, self.transport)
+        self._store_key = self._store_key_now()
+        # Same regions, now in the new series' terms (a time zone, say), and saved.
+        self.regions = reg.normalize_all(
+            self.regions, prepared.series, self._label_names(), prepared.series.channels
+        )
+        try:
+            self.selection = old
+        except t.TraitError:
+            self._set_auto_selection()
+
+    @staticmethod
+    def _overview_json(prepared: Prepared, transport: str) -> dict[str, Any]:
+        """The ``_overview`` trait: buffers, or base64 text when ``transport`` is "base64"."""
+        ov = prepared.overview_json()
+        return encode_buffers(ov) if transport == "base64" else ov
+
+    @t.observe("transport")
+    def _transport_changed(self: _Host, change: t.Bunch) -> None:
+        if not self._initializing:
+            self._overview = self._overview_json(self.prepared, change.new)
+
+    def detail(self: _Host, lo: float, hi: float, buckets: int) -> tuple[dict[str, Any], list[Any]]:
+        """Decimated points between relative seconds ``lo`` and ``hi``.
+
+        The window is cut into columns of time about ``(hi - lo) / buckets`` seconds wide
+        and each column sends its exact minimum and maximum (raw samples when the window
+        holds fewer than four per column; see :func:`tsvideo_widget.decimate.decimate`).
+        Returns the JSON header (``lo``, ``hi``, ``bucket`` mean samples per column or 1
+        for raw, ``dt`` seconds per column or 0, covered rows ``i0``..``i1``, ``points``,
+        ``dtypes``) and the buffers: float32 time offsets from ``x0``, then one array per
+        channel. Fewer than about ``4 * buckets`` points per channel.
+        """
+        if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
+            raise TsvError(f"bad detail window {lo!r}..{hi!r}")
+        prepared = self.prepared
+        buckets = max(1, min(int(buckets), MAX_DETAIL_BUCKETS))
+        dec = decimate(prepared.series, prepared.pyramids, lo, hi, buckets)
+        header, bufs = pack(dec, prepared.dtypes)
+        header.update(lo=lo, hi=hi)
+        return header, bufs
