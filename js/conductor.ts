@@ -24,7 +24,7 @@ import { Reporter } from "./reporter";
 import { near } from "./selectionsync";
 import { absentText, coverage, type Coverage } from "./presence";
 import { setTrackDuration, trackDuration, trackMap } from "./trackmodel";
-import { toData, toMedia, type TimeMap } from "./timemap";
+import { scale, toData, toMedia, type TimeMap } from "./timemap";
 
 export interface ConductorHost {
   /** The window shown now (relative seconds). */
@@ -104,8 +104,7 @@ export class Conductor {
 
   /** Media seconds per data second of `track`'s mapping. */
   private scale(track: MediaTrack): number {
-    const m = this.map(track);
-    return toMedia(1, m) - toMedia(0, m);
+    return scale(this.map(track));
   }
 
   /** Data seconds per second: the first track plays at the rate the user picked. */
@@ -143,11 +142,6 @@ export class Conductor {
     this.align(true);
     if (follow && this.host.syncMode() === "both") this.followClock(true);
     this.host.moved();
-  }
-
-  /** The window now starts at `rel` (sync on): the tracks show it. */
-  showWindow(rel: number): void {
-    this.seekData(rel);
   }
 
   play(): void {

@@ -17,7 +17,8 @@ export interface TimeMap {
   rate: number;
 }
 
-function scale(m: TimeMap): number {
+/** Media seconds per data second under `m` (1 while a proportional mapping's duration is unknown). */
+export function scale(m: TimeMap): number {
   if (m.offset !== null) return m.rate;
   if (m.duration === null || !(m.span > 0)) return 1;
   return m.duration / m.span;

@@ -213,7 +213,7 @@ export class View {
     this.positionRange();
     this.charts.drawDetail();
     const mode = this.syncMode();
-    if (origin !== "media" && mode !== "off") this.pane.conductor.showWindow(sel[0]);
+    if (origin !== "media" && mode !== "off") this.pane.conductor.seekData(sel[0]);
     this.positionPlayheads();
     this.pane.redraw();
     this.labeler?.draw();

@@ -162,7 +162,7 @@ describe("Conductor: seeking", () => {
     expect(moved()).toBeGreaterThan(movedBefore);
 
     clearAll();
-    conductor.showWindow(1);
+    conductor.seekData(1);
     expect(front.seeks).toEqual([1]);
     expect(side.seeks[0]).toBeCloseTo(mapping.side(1), 12);
     expect(mic.seeks).toEqual([]);
