@@ -29,9 +29,9 @@ describe("Playheads", () => {
     const { ph } = setup();
     ph.place(15, [10, 20], 100);
     expect(ph.detail.hidden).toBe(false);
-    expect(ph.detail.style.left).toBe("250px");
+    expect(ph.detail.style.transform).toBe("translateX(250px)");
     expect(ph.overview.hidden).toBe(false);
-    expect(ph.overview.style.left).toBe("150px");
+    expect(ph.overview.style.transform).toBe("translateX(150px)");
     expect(ph.detail.dataset.time).toBe("15");
   });
 
@@ -40,12 +40,12 @@ describe("Playheads", () => {
     ph.place(30, [10, 20], 100);
     expect(ph.detail.hidden).toBe(true);
     expect(ph.overview.hidden).toBe(false);
-    expect(ph.overview.style.left).toBe("300px");
+    expect(ph.overview.style.transform).toBe("translateX(300px)");
     ph.place(5, [10, 20], 100);
     expect(ph.detail.hidden).toBe(true);
     ph.place(20, [10, 20], 100); // the right edge is on the plot
     expect(ph.detail.hidden).toBe(false);
-    expect(ph.detail.style.left).toBe("500px");
+    expect(ph.detail.style.transform).toBe("translateX(500px)");
   });
 
   it("hides both lines for NaN (no media) and clears data-time", () => {

@@ -357,7 +357,7 @@ def _plot_box(page: Any, name: str) -> dict[str, float]:
 
 
 def _line_state(page: Any, name: str) -> dict[str, Any]:
-    """Where a playhead line is: center x on the page, hidden?, style.left, data-time."""
+    """Where a playhead line is: center x on the page, hidden?, data-time."""
     return dict(
         page.evaluate(
             """(sel) => {
@@ -366,7 +366,7 @@ def _line_state(page: Any, name: str) -> dict[str, Any]:
               const r = el.getBoundingClientRect();
               const shown = !el.hidden && (r.width > 0 || r.height > 0);
               return {present: true, x: shown ? r.left + r.width / 2 : null, hidden: el.hidden,
-                      styleLeft: el.style.left, dataTime: el.dataset.time ?? null};
+                      dataTime: el.dataset.time ?? null};
             }""",
             wk.part(name),
         )
