@@ -10,6 +10,9 @@ import type { MediaTrack } from "./mediatrack";
 /** A sound track whose base rate is within this of 1 (2000 ppm) plays at exactly 1. */
 export const AUDIO_SNAP = 0.002;
 
+/** Share of a frame a playing video aims ahead of its mapped time. */
+export const VIDEO_AHEAD = 0.25;
+
 export class Follower {
   private readonly correctors = new WeakMap<MediaTrack, DriftCorrector>();
 
@@ -35,13 +38,22 @@ export class Follower {
       if (force || Math.abs(p.currentTime - target) > track.tolerance / 2) p.seek(target);
       return;
     }
+    // A playing video's shown frame trails its clock by up to a frame as the display's
+    // cadence slides against the video's (faster still at rates other than 1): aim a
+    // quarter frame ahead, so the frame shown is the one that holds the target.
+    if (track.kind === "video") target += track.tolerance * VIDEO_AHEAD;
     const corrector = this.corrector(track);
     if (p.paused) {
-      // Starting takes a seek and a moment more: land ahead by what that took before.
-      p.seek(target + corrector.startLead(base));
+      if (track.kind === "audio") {
+        // Sound takes a seek and a moment more to start: land ahead by what that took before.
+        p.seek(target + corrector.startLead(base));
+        corrector.landed("start", base);
+      } else if (Math.abs(p.currentTime - target) > track.tolerance) {
+        // A video starts at once: seek only when it is not in step already.
+        p.seek(target + corrector.seekLatency * base);
+      }
       p.setRate(base);
       p.play();
-      corrector.landed("start", base);
       return;
     }
     if (p.seeking) return;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ClockAnchor } from "../clock";
 import { Conductor, type ConductorHost } from "../conductor";
 import { DriftCorrector } from "../drift";
+import { VIDEO_AHEAD } from "../follower";
 import type { Sel } from "../range";
 import { trackInfos } from "../trackmodel";
 import { FakeModel } from "./fake-model";
@@ -11,6 +12,8 @@ import { fakePlayers, mediaInfo, type FakePlayer } from "./fake-tracks";
 const SPAN = 100;
 /** How far a seek leads before any was timed (the corrector's initial seek latency). */
 const LEAD = new DriftCorrector().seekLatency;
+/** How far ahead of its mapping a playing video aims (a share of its 1/30 s frame). */
+const AHEAD = VIDEO_AHEAD / 30;
 /** How far a start leads at base rate 1 before any was timed (seek latency and start lag). */
 const START = new DriftCorrector().startLead(1);
 
@@ -98,7 +101,9 @@ function setup(traits: Record<string, unknown> = {}) {
   /** Put every track (that has media at `d`) exactly on its mapping of data time `d`. */
   const inStep = (d: number) => {
     for (const [name, p] of [["front", front], ["side", side], ["mic", mic]] as [string, FakePlayer][]) {
-      if (mapping[name](d) >= 0) p.currentTime = mapping[name](d);
+      // A playing video aims a little ahead (VIDEO_AHEAD of a frame): in step is there.
+      const ahead = conductor.playing && name !== "mic" ? p.frameDuration * VIDEO_AHEAD : 0;
+      if (mapping[name](d) >= 0) p.currentTime = mapping[name](d) + ahead;
     }
   };
   const clearAll = () => all.forEach((p) => p.clear());
@@ -203,10 +208,11 @@ describe("Conductor: playing", () => {
     for (const p of [front, side, mic]) {
       expect(p.paused).toBe(false);
       expect(p.plays).toBe(1);
-      expect(p.seeks).toHaveLength(1); // a start lands ahead by what starting takes
     }
-    expect(front.seeks[0]).toBeCloseTo(5 + START, 9);
-    expect(side.seeks[0]).toBeCloseTo(mapping.side(5) + START * 1.001, 9);
+    // Videos in step start where they are; sound lands ahead by what its start takes.
+    expect(front.seeks).toEqual([]);
+    expect(side.seeks).toEqual([]);
+    expect(mic.seeks).toHaveLength(1);
     expect(mic.seeks[0]).toBeCloseTo(mapping.mic(5) + START, 9);
     expect(front.rate).toBe(1);
     expect(side.rate).toBeCloseTo(1.001, 12);
@@ -234,7 +240,7 @@ describe("Conductor: playing", () => {
     settle(inStep, 5);
     clearAll();
     inStep(6);
-    side.currentTime = mapping.side(6) - 0.1;
+    side.currentTime = mapping.side(6) + AHEAD - 0.1;
     frame(1000);
     expect(conductor.clock.time()).toBeCloseTo(6, 9);
     expect(side.rate).toBeGreaterThan(1.001);
@@ -252,7 +258,7 @@ describe("Conductor: playing", () => {
     side.currentTime = mapping.side(7) - 1;
     frame(1000);
     expect(side.seeks).toHaveLength(1);
-    expect(side.seeks[0]).toBeCloseTo(mapping.side(7) + LEAD * 1.001, 9);
+    expect(side.seeks[0]).toBeCloseTo(mapping.side(7) + AHEAD + LEAD * 1.001, 9);
     expect(front.seeks).toEqual([]);
   });
 
@@ -311,12 +317,14 @@ describe("Conductor: playing", () => {
   });
 
   it("a user's rate on one track sets the data speed so that track plays at it", () => {
-    const { conductor, front, side, mic } = setup();
+    const { conductor, front, side, mic, inStep } = setup();
     conductor.seekData(5);
     conductor.play();
+    inStep(5);
     frame();
     side.events.rate(2);
     expect(conductor.clock.speed).toBeCloseTo(2 / 1.001, 12);
+    inStep(5);
     frame();
     expect(side.rate).toBeCloseTo(2, 9);
     expect(front.rate).toBeCloseTo(2 / 1.001, 9);
@@ -363,12 +371,12 @@ describe("Conductor: the user's controls on one track", () => {
     conductor.play();
     front.currentTime = 0;
     frame();
-    expect(front.seeks.at(-1)).toBeCloseTo(5 + START, 9); // another track's corrector: default latency
+    expect(front.seeks.at(-1)).toBeCloseTo(5 + AHEAD + LEAD, 9); // another track's corrector: default latency
     settle(() => {}, 5);
     side.paused = false;
     side.currentTime = mapping.side(5) - 2;
     frame(0);
-    expect(side.seeks.at(-1)).toBeCloseTo(mapping.side(5) + taught.seekLatency * 1.001, 9);
+    expect(side.seeks.at(-1)).toBeCloseTo(mapping.side(5) + AHEAD + taught.seekLatency * 1.001, 9);
   });
 
   it("a user play on a track starts every track from that track's time", () => {
@@ -383,7 +391,7 @@ describe("Conductor: the user's controls on one track", () => {
     frame();
     expect(front.paused).toBe(false);
     expect(mic.paused).toBe(false);
-    expect(front.seeks.at(-1)).toBeCloseTo(8 + START, 9);
+    expect(front.seeks.at(-1)).toBeCloseTo(8 + AHEAD + LEAD, 9);
     expect(mic.seeks.at(-1)).toBeCloseTo(5 + START, 9);
   });
 
