@@ -14,6 +14,8 @@ function line(part: string, cls: string): HTMLDivElement {
   return d;
 }
 
+const DPR = (): number => (typeof window !== "undefined" && window.devicePixelRatio) || 1;
+
 export class Playheads {
   readonly detail = line("playhead", "tsv-playhead");
   readonly overview = line("overview-playhead", "tsv-playhead tsv-overview-playhead");
@@ -51,8 +53,12 @@ export class Playheads {
       return;
     }
     const sc = scale(lo, hi, width);
-    el.hidden = !onPlot(sc, rel);
-    // A transform moves the line on the compositor: no layout of the page every frame.
-    el.style.transform = `translateX(${toPx(sc, rel)}px)`;
+    const hidden = !onPlot(sc, rel);
+    if (el.hidden !== hidden) el.hidden = hidden;
+    // A transform moves the line on the compositor, and only when it moves by a
+    // device pixel: no layout, and no paint when it stays put.
+    const px = Math.round(toPx(sc, rel) * DPR()) / DPR();
+    const transform = `translateX(${px}px)`;
+    if (el.style.transform !== transform) el.style.transform = transform;
   }
 }

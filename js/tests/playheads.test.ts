@@ -63,4 +63,12 @@ describe("Playheads", () => {
     expect(ph.detail.hidden).toBe(true);
     expect(ph.overview.hidden).toBe(true);
   });
+
+  it("places a line on whole device pixels, so a sub-pixel move changes nothing to paint", () => {
+    const { ph } = setup();
+    ph.place(15.0001, [10, 20], 100); // 250.005 px
+    expect(ph.detail.style.transform).toBe("translateX(250px)");
+    ph.place(15.1, [10, 20], 100);
+    expect(ph.detail.style.transform).toBe("translateX(255px)");
+  });
 });
