@@ -38,9 +38,9 @@ def new_resolver() -> Memo[Sources]:
     return Memo(resolve_tracks, lambda m, k: (id(m), _kind_key(k)), size=2)
 
 
-def media_traits(sources: Sources) -> dict[str, Any]:
+def media_list(sources: Sources) -> list[dict[str, Any]]:
     """``_media`` for ``sources``: each track's description for the browser, with its name."""
-    return {"_media": [media_json(s, name) for name, s in sources]}
+    return [media_json(s, name) for name, s in sources]
 
 
 class TrackMethods(t.HasTraits):
@@ -51,6 +51,7 @@ class TrackMethods(t.HasTraits):
     media_duration: float | None
     offset: float | None
     rate: float
+    _media: list[dict[str, Any]]
     _tracks: list[dict[str, Any]]
     _track_times: dict[str, Any]
     _initializing: bool
@@ -109,7 +110,7 @@ class TrackMethods(t.HasTraits):
         self.media_duration = None
         self._track_times = {}
         self._tracks = default_settings([n for n, _ in sources], self._tracks)
-        self.set_trait("_media", media_traits(sources)["_media"])
+        self._media = media_list(sources)
 
     @t.validate("_tracks")
     def _validate_tracks(self, proposal: t.Bunch) -> list[dict[str, Any]]:

@@ -39,7 +39,7 @@ from .labeling import RegionMethods, locked
 from .mapping import MappingMethods
 from .pipeline import OVERVIEW_BUCKETS, Config, Pipeline, Prepared
 from .protocol import Protocol
-from .trackmethods import TrackMethods, media_traits, new_resolver
+from .trackmethods import TrackMethods, media_list, new_resolver
 from .tracks import default_settings
 from .transport import TRANSPORTS
 from .wire import MAX_DETAIL_BUCKETS, REJECTED_MESSAGE
@@ -276,7 +276,7 @@ class TimeSeriesVideo(
             _uid=uuid.uuid4().hex,
             _meta=prepared.meta_json(),
             _overview=self._overview_json(prepared, kwargs.get("transport", "auto")),
-            **media_traits(sources),
+            _media=media_list(sources),
             _tracks=default_settings([n for n, _ in sources], []),
             _store_key=self._store_key_for(prepared),
             **kwargs,
