@@ -8,6 +8,7 @@
 
 import { SHORTCUTS } from "./keys";
 import type { Region } from "./regions";
+import { el } from "./dom";
 
 export interface LabelInfo {
   name: string;
@@ -39,14 +40,6 @@ export interface BarState {
   canRedo: boolean;
   /** Labels being recorded while playing. */
   live: ReadonlyMap<string, number>;
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, part?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = cls;
-  if (part) e.dataset.part = part;
-  if (text !== undefined) e.textContent = text;
-  return e;
 }
 
 export class LabelBar {

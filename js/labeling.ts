@@ -18,6 +18,7 @@ import { detailNodes, overviewNodes } from "./regionlayer";
 import { RegionPointer } from "./regionpointer";
 import { SaveStatus, type ErrorBox } from "./savestatus";
 import { scale } from "./scale";
+import { el } from "./dom";
 
 /** What the labeling UI needs from its view (showError/clearError: the view's error box). */
 export interface LabelHost extends ErrorBox {
@@ -45,14 +46,6 @@ export interface LabelHost extends ErrorBox {
 
 export const LABEL_PALETTE = ["#e15759", "#4e79a7", "#59a14f", "#f28e2b", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f"];
 
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls: string, part?: string, text?: string): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.className = cls;
-  if (part) e.dataset.part = part;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
 
 export class Labeler {
   private readonly bar: LabelBar;

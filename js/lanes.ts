@@ -10,6 +10,7 @@ import type { Envelope, MediaStore } from "./mediastore";
 import type { MediaTrack } from "./mediatrack";
 import type { Sel } from "./range";
 import { toMedia, type TimeMap } from "./timemap";
+import { el } from "./dom";
 
 export interface LanesHost {
   /** The detail window (relative data seconds). */
@@ -74,9 +75,7 @@ export class Lanes {
     private readonly media: MediaStore,
     private readonly host: LanesHost,
   ) {
-    this.box = document.createElement("div");
-    this.box.dataset.part = "lanes";
-    this.box.className = "tsv-lanes";
+    this.box = el("div", "tsv-lanes", "lanes");
   }
 
   /** One lane per audio track of `tracks`; each takes its track's tile as its header. */
@@ -85,19 +84,12 @@ export class Lanes {
     this.lanes = tracks
       .filter((t) => t.kind === "audio")
       .map((track) => {
-        const el = document.createElement("div");
-        el.dataset.part = "lane";
-        el.dataset.track = track.name;
-        el.className = "tsv-lane";
-        const canvas = document.createElement("canvas");
-        canvas.dataset.part = "waveform";
-        canvas.className = "tsv-waveform";
-        const status = document.createElement("div");
-        status.dataset.part = "lane-status";
-        status.className = "tsv-lane-status";
-        el.append(track.tile, canvas, status);
-        this.box.append(el);
-        return { track, el, canvas, status, env: null, asking: false };
+        const lane = el("div", "tsv-lane", "lane", undefined, this.box);
+        lane.dataset.track = track.name;
+        lane.append(track.tile);
+        const canvas = el("canvas", "tsv-waveform", "waveform", undefined, lane);
+        const status = el("div", "tsv-lane-status", "lane-status", undefined, lane);
+        return { track, el: lane, canvas, status, env: null, asking: false };
       });
     this.box.hidden = this.lanes.length === 0;
     this.draw();

@@ -16,6 +16,7 @@ import { PlayBar } from "./playbar";
 import type { ModelState } from "./state";
 import { durationsKey, TRACK_EVENTS, trackInfos, trackMap } from "./trackmodel";
 import type { TimeMap } from "./timemap";
+import { el } from "./dom";
 
 /** Most video tiles in one row. */
 export const TILES_PER_ROW = 4;
@@ -44,9 +45,7 @@ export class MediaPane {
     deps: { st: ModelState; host: Host },
     private readonly make?: PlayerFactory,
   ) {
-    this.grid = document.createElement("div");
-    this.grid.dataset.part = "tracks";
-    this.grid.className = "tsv-media tsv-tracks";
+    this.grid = el("div", "tsv-media tsv-tracks", "tracks");
     const published = (a: ClockAnchor) => {
       ph.root.dataset.clock = JSON.stringify(a);
       this.showClock();

@@ -12,6 +12,7 @@ import type { MediaInfo } from "./media";
 import { Player, type PlayerEvents } from "./player";
 import type { ModelState } from "./state";
 import { setTrackSetting, trackSetting } from "./trackmodel";
+import { el } from "./dom";
 
 /** What a track tells its conductor. */
 export interface TrackEvents {
@@ -34,14 +35,6 @@ export type PlayerFactory = (info: MediaInfo, events: PlayerEvents, signal: Abor
 /** Allowed error of an audio track against its mapping (seconds). */
 export const AUDIO_TOLERANCE_S = 0.02;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, part: string, cls: string, parent?: HTMLElement): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  e.dataset.part = part;
-  e.className = cls;
-  parent?.appendChild(e);
-  return e;
-}
-
 export class MediaTrack {
   /** The tile: a video's box in the grid, or an audio track's header in its lane. */
   readonly tile: HTMLDivElement;
@@ -62,18 +55,17 @@ export class MediaTrack {
     deps: { st: ModelState; host: Host } | { make: PlayerFactory },
   ) {
     const name = info.track;
-    this.tile = el("div", "track", `tsv-track tsv-track-${info.kind}`);
+    this.tile = el("div", `tsv-track tsv-track-${info.kind}`, "track");
     this.tile.dataset.track = name;
     this.tile.dataset.state = "media";
-    const head = el("div", "track-head", "tsv-track-head", this.tile);
-    const label = el("span", "track-name", "tsv-track-name", head);
-    label.textContent = name;
+    const head = el("div", "tsv-track-head", "track-head", undefined, this.tile);
+    const label = el("span", "tsv-track-name", "track-name", name, head);
     label.title = info.name;
-    this.muteButton = el("button", "track-mute", "tsv-track-button", head);
-    this.hideButton = el("button", "track-hide", "tsv-track-button", head);
+    this.muteButton = el("button", "tsv-track-button", "track-mute", undefined, head);
+    this.hideButton = el("button", "tsv-track-button", "track-hide", undefined, head);
     this.muteButton.type = this.hideButton.type = "button";
-    this.body = el("div", "track-body", "tsv-track-body", this.tile);
-    this.noMedia = el("div", "no-media", "tsv-no-media", this.body);
+    this.body = el("div", "tsv-track-body", "track-body", undefined, this.tile);
+    this.noMedia = el("div", "tsv-no-media", "no-media", undefined, this.body);
     this.noMedia.setAttribute("role", "status");
     this.noMedia.hidden = true;
     const make: PlayerFactory = "make" in deps ? deps.make : (i, ev, sig) => new Player(i, deps.host, deps.st, ev, sig);
@@ -150,7 +142,7 @@ export class MediaTrack {
       error: (text) => ev.error(this, text),
       note: (text) => ev.note(text),
       warn: (text) => {
-        const note = el("div", "media-note", "tsv-media-note", this.tile);
+        const note = el("div", "tsv-media-note", "media-note", undefined, this.tile);
         note.setAttribute("role", "note");
         note.textContent = text;
       },

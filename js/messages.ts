@@ -3,6 +3,8 @@
  * of the root, and the status line with its passing note. Text only.
  */
 
+import { el } from "./dom";
+
 export class Messages {
   private errorBox: HTMLDivElement | null = null;
   readonly statusLine: HTMLDivElement;
@@ -13,16 +15,12 @@ export class Messages {
     private readonly root: HTMLElement,
     private readonly status: () => string[],
   ) {
-    this.statusLine = document.createElement("div");
-    this.statusLine.dataset.part = "status";
-    this.statusLine.className = "tsv-status";
+    this.statusLine = el("div", "tsv-status", "status");
   }
 
   showError(text: string): void {
     if (!this.errorBox) {
-      this.errorBox = document.createElement("div");
-      this.errorBox.dataset.part = "error";
-      this.errorBox.className = "tsv-error";
+      this.errorBox = el("div", "tsv-error", "error");
       this.errorBox.setAttribute("role", "alert");
       this.root.insertBefore(this.errorBox, this.root.firstChild);
     }

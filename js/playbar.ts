@@ -4,6 +4,8 @@
  * holds no state of its own.
  */
 
+import { el } from "./dom";
+
 /** Least time between two texts of the clock while playing (ms). */
 export const TEXT_MS = 100;
 
@@ -14,17 +16,10 @@ export class PlayBar {
   private shownAt = -Infinity;
 
   constructor(toggle: () => void, signal: AbortSignal) {
-    this.el = document.createElement("div");
-    this.el.dataset.part = "playbar";
-    this.el.className = "tsv-playbar";
-    this.button = document.createElement("button");
+    this.el = el("div", "tsv-playbar", "playbar");
+    this.button = el("button", "tsv-play", "play", undefined, this.el);
     this.button.type = "button";
-    this.button.dataset.part = "play";
-    this.button.className = "tsv-play";
-    this.text = document.createElement("span");
-    this.text.dataset.part = "clock-text";
-    this.text.className = "tsv-clock-text";
-    this.el.append(this.button, this.text);
+    this.text = el("span", "tsv-clock-text", "clock-text", undefined, this.el);
     this.button.addEventListener("click", toggle, { signal });
     this.show(false, "");
   }

@@ -6,19 +6,13 @@
 
 import { onPlot, scale, toPx } from "./scale";
 import type { Sel } from "./range";
-
-function line(part: string, cls: string): HTMLDivElement {
-  const d = document.createElement("div");
-  d.dataset.part = part;
-  d.className = cls;
-  return d;
-}
+import { el } from "./dom";
 
 const DPR = (): number => (typeof window !== "undefined" && window.devicePixelRatio) || 1;
 
 export class Playheads {
-  readonly detail = line("playhead", "tsv-playhead");
-  readonly overview = line("overview-playhead", "tsv-playhead tsv-overview-playhead");
+  readonly detail = el("div", "tsv-playhead", "playhead");
+  readonly overview = el("div", "tsv-playhead tsv-overview-playhead", "overview-playhead");
   /** The overlays' widths (CSS px), read when they are attached or resized, not every frame. */
   private widths = new Map<HTMLElement, number>();
 

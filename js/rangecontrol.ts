@@ -8,6 +8,7 @@
 
 import { jumpTo, moveBy, resizeEdge, type Sel } from "./range";
 import { elementScale, scale, toPx, toTime } from "./scale";
+import { el } from "./dom";
 
 /** Below this width (pixels) the range gets a wider body to grab and its handles move outside. */
 export const NARROW_RANGE_PX = 20;
@@ -27,14 +28,6 @@ export interface RangeHost {
   focus(): void;
 }
 
-function part(name: string, cls: string, parent?: HTMLElement): HTMLDivElement {
-  const d = document.createElement("div");
-  d.dataset.part = name;
-  d.className = cls;
-  parent?.appendChild(d);
-  return d;
-}
-
 export class RangeControl {
   /** The range box (data-part="range") with its two handles. */
   readonly el: HTMLDivElement;
@@ -45,9 +38,9 @@ export class RangeControl {
     private readonly host: RangeHost,
     private readonly signal: AbortSignal,
   ) {
-    this.el = part("range", "tsv-range");
-    part("range-start", "tsv-handle tsv-handle-start", this.el);
-    part("range-end", "tsv-handle tsv-handle-end", this.el);
+    this.el = el("div", "tsv-range", "range");
+    el("div", "tsv-handle tsv-handle-start", "range-start", undefined, this.el);
+    el("div", "tsv-handle tsv-handle-end", "range-end", undefined, this.el);
   }
 
   /** Put the box on the overview's plot area `over` and listen to it. */

@@ -24,17 +24,10 @@ import { readTheme, type Theme } from "./theme";
 import { formatTime } from "./timefmt";
 import { toMedia } from "./timemap";
 import { bindWheelZoom } from "./wheelzoom";
+import { el as element } from "./dom";
 
 interface Meta extends ChartMeta {
   time_name: string;
-}
-
-function div(part: string | null, cls: string, parent?: HTMLElement): HTMLDivElement {
-  const d = document.createElement("div");
-  if (part) d.dataset.part = part;
-  d.className = cls;
-  parent?.appendChild(d);
-  return d;
 }
 
 export class View {
@@ -60,7 +53,7 @@ export class View {
     private st: ModelState,
     private host: Host,
   ) {
-    this.root = div("root", "tsv-root", el);
+    this.root = element("div", "tsv-root", "root", undefined, el);
     this.root.tabIndex = 0;
     this.msg = new Messages(this.root, () => this.status());
     host.prepareRoot(this.root);
@@ -89,9 +82,9 @@ export class View {
       { st, host },
     );
     this.root.append(this.pane.grid, this.pane.playbar.el);
-    this.detailBox = div("detail", "tsv-detail", this.root);
+    this.detailBox = element("div", "tsv-detail", "detail", undefined, this.root);
     this.root.append(this.pane.lanes.box);
-    this.overviewBox = div("overview", "tsv-overview", this.root);
+    this.overviewBox = element("div", "tsv-overview", "overview", undefined, this.root);
     this.charts = new Charts(this.detailBox, this.overviewBox, st, {
       meta: () => this.meta(),
       height: () => this.model.get("height") as number,
