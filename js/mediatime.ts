@@ -16,9 +16,6 @@
 
 import type { AnyModel } from "@anywidget/types";
 
-/** Report media_time to the kernel at most this often while playing (ms). */
-export const MEDIA_TIME_INTERVAL_MS = 250;
-
 /** A playing sibling further away than this (media seconds) was seeked: follow it. */
 export const SEEK_GAP_S = 0.5;
 
@@ -37,22 +34,17 @@ let reporter: MediaTimeSync | null = null;
 
 export class MediaTimeSync {
   private recent: number[] = [];
-  private lastReport = -Infinity;
 
   /** `clock`: this view's first track and data clock, or null while it has no media. */
   constructor(
     private readonly model: AnyModel,
     private readonly clock: () => MediaClock | null,
-    private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Write this view's media time to the model: at most every MEDIA_TIME_INTERVAL_MS, at once when `force`. */
-  report(force: boolean): void {
+  /** Write this view's media time to the model (how often is the caller's: see reporter.ts). */
+  report(): void {
     const clock = this.clock();
     if (!clock) return;
-    const now = this.now();
-    if (!force && now - this.lastReport < MEDIA_TIME_INTERVAL_MS) return;
-    this.lastReport = now;
     const t = clock.currentTime;
     if (Math.abs((this.model.get("media_time") as number) - t) < 1e-6) return;
     this.recent = [...this.recent.slice(-7), t];

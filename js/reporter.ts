@@ -29,7 +29,7 @@ export class Reporter {
     private readonly playing: (p: boolean) => void,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.firstTime = new MediaTimeSync(model, first, now);
+    this.firstTime = new MediaTimeSync(model, first);
     model.on("change:playing", this.onPlaying);
     model.on("change:media_time", this.firstTime.onModelMediaTime);
   }
@@ -48,7 +48,7 @@ export class Reporter {
     const now = this.now();
     if (!force && now - this.lastReport < REPORT_MS) return;
     this.lastReport = now;
-    this.firstTime.report(true);
+    this.firstTime.report();
     const times: Record<string, number> = {};
     for (const t of this.tracks().slice(1)) times[t.name] = t.player.currentTime;
     if (setTrackTimes(this.model, times)) this.model.save_changes();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MEDIA_TIME_INTERVAL_MS, MediaTimeSync, type MediaClock } from "../mediatime";
+import { MediaTimeSync, type MediaClock } from "../mediatime";
 import { FakeModel } from "./fake-model";
 
 class FakeClock implements MediaClock {
@@ -17,42 +17,38 @@ class FakeClock implements MediaClock {
 /** Two views of one model: each with its own media clock and MediaTimeSync. */
 function twoViews() {
   const model = new FakeModel({ media_time: 0 });
-  let now = 0;
   const views = [new FakeClock(), new FakeClock()].map((clock) => {
-    const sync = new MediaTimeSync(model.asModel(), () => clock, () => now);
+    const sync = new MediaTimeSync(model.asModel(), () => clock);
     model.on("change:media_time", sync.onModelMediaTime);
     return { clock, sync };
   });
-  return { model, views, advance: (ms: number) => (now += ms) };
+  return { model, views };
 }
 
 describe("MediaTimeSync", () => {
   it("never seeks a playing view to a sibling's report", () => {
-    const { model, views, advance } = twoViews();
+    const { model, views } = twoViews();
     for (const v of views) v.clock.paused = false;
     for (let i = 1; i <= 20; i++) {
-      advance(MEDIA_TIME_INTERVAL_MS);
       views[0].clock.currentTime = i * 0.25;
       views[1].clock.currentTime = i * 0.25 - 0.01;
-      views[i % 2].sync.report(false);
+      views[i % 2].sync.report();
     }
     expect(views.map((v) => v.clock.seeks)).toEqual([[], []]);
     expect(model.saves).toBe(20);
   });
 
   it("leaves a playing view alone when a sibling's clock is near, and follows only a jump", () => {
-    const { views, advance } = twoViews();
+    const { views } = twoViews();
     for (const v of views) v.clock.paused = false;
     views[0].clock.currentTime = 3.0;
     views[1].clock.currentTime = 2.92;
-    advance(MEDIA_TIME_INTERVAL_MS);
-    views[0].sync.report(false);
-    advance(MEDIA_TIME_INTERVAL_MS);
-    views[1].sync.report(false);
+    views[0].sync.report();
+    views[1].sync.report();
     expect(views.map((v) => v.clock.seeks)).toEqual([[], []]);
     // The sibling was seeked while playing (its own controls): follow with a seek.
     views[0].clock.currentTime = 20;
-    views[0].sync.report(true);
+    views[0].sync.report();
     expect(views[1].clock.seeks).toEqual([20]);
     expect(views[0].clock.seeks).toEqual([]);
   });
@@ -60,7 +56,7 @@ describe("MediaTimeSync", () => {
   it("seeks a paused view to a sibling's report (a seek with the media's own controls)", () => {
     const { views } = twoViews();
     views[0].clock.currentTime = 7.5;
-    views[0].sync.report(true);
+    views[0].sync.report();
     expect(views[0].clock.seeks).toEqual([]);
     expect(views[1].clock.seeks).toEqual([7.5]);
   });
@@ -73,30 +69,14 @@ describe("MediaTimeSync", () => {
   });
 
   it("ignores the kernel's late echo of its own report", () => {
-    const { model, views, advance } = twoViews();
+    const { model, views } = twoViews();
     views[0].clock.paused = false;
     views[0].clock.currentTime = 1;
-    views[0].sync.report(true);
-    advance(MEDIA_TIME_INTERVAL_MS);
+    views[0].sync.report();
     views[0].clock.currentTime = 1.25;
-    views[0].sync.report(false);
+    views[0].sync.report();
     model.set("media_time", 1);
     expect(views[0].clock.seeks).toEqual([]);
   });
 
-  it("reports at most every MEDIA_TIME_INTERVAL_MS unless forced", () => {
-    const { model, views, advance } = twoViews();
-    const c = views[0].clock;
-    c.currentTime = 1;
-    views[0].sync.report(false);
-    c.currentTime = 1.1;
-    views[0].sync.report(false);
-    expect(model.get("media_time")).toBe(1);
-    views[0].sync.report(true);
-    expect(model.get("media_time")).toBe(1.1);
-    advance(MEDIA_TIME_INTERVAL_MS);
-    c.currentTime = 1.2;
-    views[0].sync.report(false);
-    expect(model.get("media_time")).toBe(1.2);
-  });
 });
