@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 import pandas as pd
 import traitlets as t
 
-from . import labelfiles
+from . import labelfiles, regionframe
 from . import regions as reg
 from . import validation as check
 from .autosave import AutosaveFile
@@ -122,7 +122,7 @@ class RegionMethods(t.HasTraits):
         through that track's current mapping: ``media_start``/``media_end`` for a single
         source, ``front_start``, ``front_end``, ``side_start``... for
         ``media={"front": ..., "side": ...}``), then meta keys."""
-        return reg.to_dataframe(self.regions, self.series, self.timemaps())
+        return regionframe.to_dataframe(self.regions, self.series, self.timemaps())
 
     @locked
     def from_dataframe(self: _Widget, df: pd.DataFrame, replace: bool = True) -> None:
@@ -131,7 +131,7 @@ class RegionMethods(t.HasTraits):
 
         ``replace=False`` appends to the current regions instead.
         """
-        new = reg.from_dataframe(df, self.tracks)
+        new = regionframe.from_dataframe(df, self.tracks)
         self.regions = new if replace else [*self.regions, *new]
 
     def labels_per_sample(self: _Widget, channel: str | None = None) -> pd.Series:

@@ -1,10 +1,10 @@
-"""Labeled regions and point events: validation, tables, per-sample labels.
+"""Labeled regions and point events: validation, browser edits, per-sample labels.
 
 A region is a dict ``{"id", "start", "end", "label", "channel", "meta"}`` with
 ``start``/``end`` in the time column's own terms (floats in ``time_unit``, or
 pandas Timestamps). A point event is a region with ``start == end``. This
-module holds the pure logic; the widget owns the list and keeps the browser,
-the files and Python in step.
+module holds the pure logic (tables are in :mod:`~tsvideo_widget.regionframe`);
+the widget owns the list and keeps the browser, the files and Python in step.
 """
 
 from __future__ import annotations
@@ -19,15 +19,11 @@ import pandas as pd
 
 from .data import Series
 from .errors import RegionError
-from .timemap import TimeMap
 from .validation import within_span
 
 COLUMNS = ["id", "label", "channel", "start", "end", "duration", "media_start", "media_end"]
-"""Columns of :func:`to_dataframe` with one media track named "media", in order (the
-media columns are each track's ``<name>_start``, ``<name>_end``); extra ``meta`` keys
-follow them."""
-
-_DERIVED = {"duration", "media_start", "media_end"}
+"""Columns of a region table with one media track named "media", in order (see
+:mod:`~tsvideo_widget.regionframe`); a meta key may not take one of these names."""
 
 
 def new_id() -> str:
@@ -35,7 +31,8 @@ def new_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def _is_missing(v: Any) -> bool:
+def is_missing(v: Any) -> bool:
+    """True for None and for pandas' missing values (NaN, NaT, pd.NA): an absent cell."""
     if v is None:
         return True
     try:
@@ -99,10 +96,10 @@ def normalize(
             unknown label or channel, or a missing field.
     """
     for key in ("start", "end", "label"):
-        if key not in region or _is_missing(region[key]):
+        if key not in region or is_missing(region[key]):
             raise RegionError(f"region {dict(region)!r} has no {key!r}")
     rid = region.get("id")
-    if _is_missing(rid):
+    if is_missing(rid):
         rid = new_id()
     elif not isinstance(rid, str) or not rid:
         raise RegionError(f"region id must be a non-empty str, got {rid!r:.60}")
@@ -115,7 +112,7 @@ def normalize(
             "add it to labels= first"
         )
     channel = region.get("channel")
-    channel = None if _is_missing(channel) else str(channel)
+    channel = None if is_missing(channel) else str(channel)
     if channel is not None and channel not in channels:
         raise RegionError(
             f"region {rid}: channel {channel!r} is not a plotted channel {list(channels)}"
@@ -259,108 +256,6 @@ def apply_ops(
         else:
             out[at] = merged
     return out
-
-
-def media_columns(tracks: Iterable[str]) -> list[str]:
-    """The derived media-time columns of tracks ``tracks``: ``<name>_start``, ``<name>_end``."""
-    return [f"{name}_{edge}" for name in tracks for edge in ("start", "end")]
-
-
-def to_dataframe(
-    regions: list[dict[str, Any]], series: Series, timemaps: Mapping[str, TimeMap]
-) -> pd.DataFrame:
-    """One row per region, sorted by start (then end, then id); meta keys become columns.
-
-    ``timemaps``: each media track's mapping by name, in order; each adds the region's
-    media seconds in that track as ``<name>_start`` and ``<name>_end``.
-    """
-    media = media_columns(timemaps)
-    columns = [*COLUMNS[:6], *media]
-    rows = []
-    for r in regions:
-        a, b = series.to_rel(r["start"]), series.to_rel(r["end"])
-        row = {
-            "id": r["id"],
-            "label": r["label"],
-            "channel": r["channel"],
-            "start": r["start"],
-            "end": r["end"],
-            "duration": r["end"] - r["start"],
-        }
-        for name, tm in timemaps.items():
-            row[f"{name}_start"] = tm.to_media(a)
-            row[f"{name}_end"] = tm.to_media(b)
-        for k, v in r.get("meta", {}).items():
-            if k in row:
-                raise RegionError(f"region {r['id']}: meta key {k!r} clashes with a column")
-            row[k] = v
-        rows.append(row)
-    df = pd.DataFrame(rows, columns=None if rows else columns)
-    if rows:
-        extra = [c for c in df.columns if c not in columns]
-        # Meta columns hold the values themselves (object dtype): pandas would turn a
-        # column of ints with a gap into floats. A region without the key gets pd.NA.
-        for c in extra:
-            df[c] = pd.Series([r.get("meta", {}).get(c, pd.NA) for r in regions], dtype=object)
-        df = df[columns + extra]
-        df = df.sort_values(["start", "end", "id"], kind="stable").reset_index(drop=True)
-    if series.kind == "numeric":
-        # Integer time keeps its integers (epoch nanoseconds exceed float64's 2**53).
-        dtype = np.int64 if getattr(series, "integer", False) else np.float64
-        for c in ("start", "end", "duration"):
-            df[c] = df[c].astype(dtype)
-    for c in media:
-        df[c] = df[c].astype(np.float64)
-    df["channel"] = df["channel"].astype(object)
-    return df
-
-
-def from_dataframe(df: pd.DataFrame, tracks: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """Regions from a table shaped like :func:`to_dataframe`'s; other columns go to ``meta``.
-
-    ``start``, ``end`` and ``label`` are required; ``id`` and ``channel`` are
-    optional; ``duration``, ``media_start`` and ``media_end``, and each of ``tracks``'
-    ``<name>_start`` and ``<name>_end``, are derived and ignored.
-    A meta cell holding pd.NA or NaN means the region has no such key; None is
-    kept as the value None (as :func:`to_dataframe` writes them).
-    """
-    missing = [c for c in ("start", "end", "label") if c not in df.columns]
-    if missing:
-        raise RegionError(
-            f"the table has no {', '.join(map(repr, missing))} column(s); its columns are "
-            f"{list(map(str, df.columns))}. Regions need start, end and label"
-        )
-    derived = {*COLUMNS, *media_columns(tracks)}
-    extra = [c for c in df.columns if c not in derived]
-    out = []
-    # Column by column: DataFrame.to_dict turns pd.NA into None, which is a meta value.
-    columns = {c: df[c].tolist() for c in df.columns}
-    for i in range(len(df)):
-        rec = {c: v[i] for c, v in columns.items()}
-        meta = {str(k): _plain(rec[k]) for k in extra if not _absent(rec[k])}
-        out.append(
-            {
-                "id": None if _is_missing(rec.get("id")) else str(rec["id"]),
-                "start": rec["start"],
-                "end": rec["end"],
-                "label": rec["label"],
-                "channel": None if _is_missing(rec.get("channel")) else str(rec["channel"]),
-                "meta": meta,
-            }
-        )
-    return out
-
-
-def _absent(v: Any) -> bool:
-    """A DataFrame cell that means "no such meta key": pd.NA, NaN or NaT (None is a value)."""
-    if v is pd.NA or v is pd.NaT:
-        return True
-    return isinstance(v, (float, np.floating)) and math.isnan(v)
-
-
-def _plain(v: Any) -> Any:
-    """numpy scalars to Python scalars, so meta stays JSON-serialisable."""
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def labels_per_sample(
