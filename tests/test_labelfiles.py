@@ -28,8 +28,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tsvideo_widget import labelcsv, labelvalues
 from tsvideo_widget import labelfiles as lf
-from tsvideo_widget import labelvalues
 from tsvideo_widget.data import TIME_UNITS, Series, prepare
 from tsvideo_widget.errors import LabelFileError, TsvFileNotFoundError
 from tsvideo_widget.timemap import TimeMap
@@ -211,7 +211,7 @@ def test_files_round_trip_exactly(kind: str, fmt: str, data: st.DataObject) -> N
     # Other programs can open it: Python's csv module reads the same records, pandas as many.
     if fmt == "csv":
         records = list(csv.reader(io.StringIO(text, newline="")))
-        assert records == lf._csv_rows(text) and len(records) == len(regions) + 1
+        assert records == labelcsv._csv_rows(text) and len(records) == len(regions) + 1
         assert pd.read_csv(io.StringIO(text)).shape == (len(regions), len(records[0]))
     else:
         assert len(json.loads(text)["regions"]) == len(regions)
