@@ -24,7 +24,7 @@ import { Reporter } from "./reporter";
 import { near } from "./selectionsync";
 import { absentText, coverage, type Coverage } from "./presence";
 import { setTrackDuration, trackDuration, trackMap } from "./trackmodel";
-import { scale, toData, toMedia, type TimeMap } from "./timemap";
+import { slopeAt, toData, toMedia, type TimeMap } from "./timemap";
 
 export interface ConductorHost {
   /** The window shown now (relative seconds). */
@@ -102,9 +102,9 @@ export class Conductor {
     return trackMap(this.model, track.name, this.host.span());
   }
 
-  /** Media seconds per data second of `track`'s mapping. */
-  private scale(track: MediaTrack): number {
-    return scale(this.map(track));
+  /** Media seconds per data second of `track`'s mapping at data time `rel` (now by default). */
+  private scale(track: MediaTrack, rel = this.clock.time()): number {
+    return slopeAt(rel, this.map(track));
   }
 
   /** Data seconds per second: the first track plays at the rate the user picked. */
@@ -201,7 +201,7 @@ export class Conductor {
     const present = where === "media" || where === "unknown";
     track.setPresent(present, present ? "" : absentText(track.name, m, this.duration(track), d, this.host.format));
     if (where !== "media") return; // not loaded yet: aligned on load
-    this.follower.follow(track, toMedia(d, m), this.clock.running, this.speed() * this.scale(track), force);
+    this.follower.follow(track, toMedia(d, m), this.clock.running, this.speed() * slopeAt(d, m), force);
   }
 
   /**

@@ -19,6 +19,8 @@ export interface TrackSetting {
   offset?: number | null;
   /** Tracks after the first: media seconds per data second. */
   rate?: number;
+  /** A piecewise mapping, [rel, media] knots (overrides offset and rate), or null. */
+  knots?: [number, number][] | null;
 }
 
 type Times = Record<string, { duration: number | null; time: number }>;
@@ -67,11 +69,12 @@ export function trackDuration(model: AnyModel, name: string): number | null {
 /** Track `name`'s data-to-media mapping, for data span `span`. */
 export function trackMap(model: AnyModel, name: string, span: number): TimeMap {
   const duration = trackDuration(model, name);
-  if (isFirst(model, name)) {
-    return { span, duration, offset: (model.get("offset") as number | null) ?? null, rate: (model.get("rate") as number) ?? 1 };
-  }
   const s = trackSetting(model, name);
-  return { span, duration, offset: s.offset ?? null, rate: s.rate ?? 1 };
+  const knots = s.knots ?? null;
+  if (isFirst(model, name)) {
+    return { span, duration, offset: (model.get("offset") as number | null) ?? null, rate: (model.get("rate") as number) ?? 1, knots };
+  }
+  return { span, duration, offset: s.offset ?? null, rate: s.rate ?? 1, knots };
 }
 
 /** Write a track's setting (the track's mute or hide button, its own mute control). */

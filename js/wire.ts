@@ -25,3 +25,23 @@ export const MEDIA_CHUNK_BYTES: number = spec.media_chunk_bytes;
 export const MAX_DETAIL_BUCKETS: number = spec.max_detail_buckets;
 /** Columns of the overview (the whole span); asked for again when its buffers were lost. */
 export const OVERVIEW_BUCKETS: number = spec.overview_buckets;
+/** Request types of the alignment panel (fit, apply, undo, suggest, feature); see tsvideo_widget/alignrequests.py. */
+export const ALIGN = {
+  fit: spec.align.fit,
+  apply: spec.align.apply,
+  undo: spec.align.undo,
+  suggest: spec.align.suggest,
+  feature: spec.align.feature,
+} as const;
+/** How long a fit, apply or undo request waits for the kernel (ms). */
+export const ALIGN_TIMEOUT_MS: number = spec.align.timeout_ms;
+/** How long a suggestion waits (it decodes the media: up to a minute per hour of video) (ms). */
+export const ALIGN_SUGGEST_TIMEOUT_MS: number = spec.align.suggest_timeout_ms;
+/** How long the alignment check's media feature request waits (ms). */
+export const ALIGN_FEATURE_TIMEOUT_MS: number = spec.align.feature_timeout_ms;
+/** Alignments kept for "undo alignment", per widget (integer). */
+export const ALIGN_UNDO_DEPTH: number = spec.align.undo_depth;
+/** Fit models the panel offers ("auto" first). */
+export const ALIGN_MODELS: readonly string[] = spec.align.models;
+/** Suggestion methods the panel offers ("auto" first). */
+export const ALIGN_METHODS: readonly string[] = spec.align.methods;

@@ -80,6 +80,7 @@ def test_per_track_mapping_on_the_shared_cases(files: dict[str, str]) -> None:
         side = w.tracks["side"]
         side.offset = c["offset"]
         side.rate = c["rate"]
+        side.knots = c.get("knots")
         if c["duration"] is not None:
             side.duration = float(c["duration"])
         got = w.data_to_media(c["rel"], track="side")
@@ -104,6 +105,7 @@ def test_tracks_keep_their_own_offsets_and_rates(files: dict[str, str]) -> None:
         "name": "side",
         "muted": True,
         "visible": True,
+        "knots": None,
         "offset": 2.35,
         "rate": 1.0001,
     }
@@ -122,6 +124,11 @@ def test_tracks_keep_their_own_offsets_and_rates(files: dict[str, str]) -> None:
         ("muted", 1, "muted"),
         ("visible", "yes", "visible"),
         ("duration", -3.0, "duration"),
+        ("knots", [[0, 1]], "at least two"),
+        ("knots", [[0, 1], [0, 2]], "increase"),
+        ("knots", [[0, 1], [5, 0.5]], "increase"),
+        ("knots", [[0, 1], [5, math.nan]], "finite"),
+        ("knots", "0,1", "knots"),
     ],
 )
 def test_bad_track_values_change_nothing(

@@ -16,7 +16,7 @@ from . import validation as check
 from .data import Series
 from .media import MediaSource
 from .timemap import TimeMap, check_rate
-from .tracks import Tracks
+from .tracks import Track, Tracks
 
 
 class _Host(Protocol):
@@ -44,6 +44,8 @@ class _Host(Protocol):
 
     def _set_auto_selection(self) -> None: ...
 
+    def _track(self, name: str | None) -> Track | None: ...
+
 
 class MappingMethods(t.HasTraits):
     """Time mapping and detail window of :class:`~tsvideo_widget.TimeSeriesVideo`."""
@@ -51,7 +53,9 @@ class MappingMethods(t.HasTraits):
     @property
     def timemap(self: _Host) -> TimeMap:
         """The current data-to-media mapping (a :class:`~tsvideo_widget.timemap.TimeMap`)."""
-        return TimeMap(self.series.span, self.media_duration, self.offset, self.rate)
+        track = self._track(None)
+        knots = None if track is None else track.knots
+        return TimeMap(self.series.span, self.media_duration, self.offset, self.rate, knots)
 
     def data_to_media(self: _Host, time: Any, track: str | None = None) -> float:
         """Media seconds shown at ``time`` (in the time column's own terms).

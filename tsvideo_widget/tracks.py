@@ -11,8 +11,8 @@ Where each value lives (one owner per value):
   ``media_time`` and ``media_duration``, so one-track code and observers of
   those traits work unchanged;
 * ``_tracks`` (synced list, one dict per track, in order) holds the settings:
-  ``name``, ``muted``, ``visible`` for every track, and ``offset``, ``rate``
-  for the tracks after the first. Python writes it (through :class:`Track`)
+  ``name``, ``muted``, ``visible`` and ``knots`` (a piecewise mapping, or None)
+  for every track, and ``offset``, ``rate`` for the tracks after the first. Python writes it (through :class:`Track`)
   and so does the browser (a track's mute and hide buttons);
 * ``_track_times`` (synced dict name -> ``{"duration", "time"}``, tracks after
   the first) is written only by the browser: each track's duration once its
@@ -35,7 +35,7 @@ from traitlets import TraitError
 from . import validation as check
 from .errors import MediaError, TsvError, TsvTypeError
 from .media import MediaSource, resolve
-from .timemap import TimeMap, check_rate
+from .timemap import TimeMap, check_knots, check_rate
 
 SINGLE_NAME = "media"
 """Name of the track of a single ``media=`` source (str)."""
@@ -136,6 +136,7 @@ def default_settings(names: list[str], old: list[dict[str, Any]]) -> list[dict[s
             "name": name,
             "muted": prev.get("muted", i > 0),
             "visible": prev.get("visible", True),
+            "knots": prev.get("knots"),
         }
         if i > 0:
             entry["offset"] = prev.get("offset")
@@ -158,7 +159,7 @@ def check_settings(value: Any, names: list[str]) -> list[dict[str, Any]]:
     for i, (entry, name) in enumerate(zip(value, names, strict=True)):
         if not isinstance(entry, Mapping) or entry.get("name") != name:
             raise TsvError(f"track setting #{i} must be a dict for the track {name!r}")
-        keys = {"name", "muted", "visible"} | ({"offset", "rate"} if i else set())
+        keys = {"name", "muted", "visible", "knots"} | ({"offset", "rate"} if i else set())
         if set(entry) != keys:
             raise TsvError(
                 f"track {name!r} settings have keys {sorted(entry)}, expected {sorted(keys)}"
@@ -167,6 +168,7 @@ def check_settings(value: Any, names: list[str]) -> list[dict[str, Any]]:
             "name": name,
             "muted": _bool(entry["muted"], f"tracks[{name!r}].muted"),
             "visible": _bool(entry["visible"], f"tracks[{name!r}].visible"),
+            "knots": _knots_json(entry["knots"], f"tracks[{name!r}].knots"),
         }
         if i:
             off = entry["offset"]
@@ -179,6 +181,11 @@ def check_settings(value: Any, names: list[str]) -> list[dict[str, Any]]:
                 raise TsvError(f"tracks[{name!r}].{err}") from err
         out.append(clean)
     return out
+
+
+def _knots_json(value: Any, what: str) -> list[list[float]] | None:
+    knots = check_knots(value, what)
+    return None if knots is None else [list(k) for k in knots]
 
 
 def check_times(value: Any, names: list[str], sources: Mapping[str, MediaSource]) -> dict:
@@ -258,6 +265,18 @@ class Track:
         self._set("rate", value)
 
     @property
+    def knots(self) -> tuple[tuple[float, float], ...] | None:
+        """A piecewise mapping: ``((data_seconds, media_seconds), ...)``, data seconds since
+        the first sample, increasing in both; it overrides ``offset`` and ``rate``. None
+        (default) for none. Set by a piecewise :meth:`~TimeSeriesVideo.fit_alignment`."""
+        knots = self._setting("knots")
+        return None if knots is None else tuple((float(x), float(y)) for x, y in knots)
+
+    @knots.setter
+    def knots(self, value: Any) -> None:
+        self._set("knots", value)
+
+    @property
     def duration(self) -> float | None:
         """Media duration in seconds (float > 0), filled in by the browser; None before."""
         if self.index == 0:
@@ -283,7 +302,7 @@ class Track:
     @property
     def timemap(self) -> TimeMap:
         """The track's data-to-media mapping (:class:`~tsvideo_widget.timemap.TimeMap`)."""
-        return TimeMap(self._w.series.span, self.duration, self.offset, self.rate)
+        return TimeMap(self._w.series.span, self.duration, self.offset, self.rate, self.knots)
 
     def data_to_media(self, time: Any) -> float:
         """Media seconds of this track at data time ``time`` (the time column's own terms)."""
@@ -329,6 +348,8 @@ class Track:
 
     def __repr__(self) -> str:
         off = "proportional" if self.offset is None else f"offset={self.offset!r}"
+        if self.knots is not None:
+            off = f"piecewise through {len(self.knots)} knots"
         return (
             f"Track({self._name!r}, {self.kind}, {self.source.name!r}, {off}, rate={self.rate!r}, "
             f"duration={self.duration!r}, muted={self.muted}, visible={self.visible})"

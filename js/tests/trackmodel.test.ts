@@ -41,22 +41,36 @@ describe("trackInfos and trackSetting", () => {
 describe("trackMap", () => {
   it("maps the first track with the widget's own offset, rate and media_duration", () => {
     const m = model().asModel();
-    expect(trackMap(m, "front", 100)).toEqual({ span: 100, duration: 120, offset: 0.5, rate: 2 });
+    expect(trackMap(m, "front", 100)).toEqual({ span: 100, duration: 120, offset: 0.5, rate: 2, knots: null });
     expect(trackDuration(m, "front")).toBe(120);
   });
 
   it("maps the others with their _tracks offset and rate and their _track_times duration", () => {
     const m = model().asModel();
-    expect(trackMap(m, "side", 100)).toEqual({ span: 100, duration: 60, offset: 2.35, rate: 1.001 });
+    expect(trackMap(m, "side", 100)).toEqual({ span: 100, duration: 60, offset: 2.35, rate: 1.001, knots: null });
     // No duration yet, proportional.
-    expect(trackMap(m, "mic", 100)).toEqual({ span: 100, duration: null, offset: null, rate: 1 });
+    expect(trackMap(m, "mic", 100)).toEqual({ span: 100, duration: null, offset: null, rate: 1, knots: null });
   });
 
   it("does not take the first track's values for another track, or the reverse", () => {
     // The side track's settings and times must not leak into the first track's map.
     const m = model({ offset: null, rate: 1, media_duration: null }).asModel();
-    expect(trackMap(m, "front", 50)).toEqual({ span: 50, duration: null, offset: null, rate: 1 });
+    expect(trackMap(m, "front", 50)).toEqual({ span: 50, duration: null, offset: null, rate: 1, knots: null });
     expect(trackMap(m, "side", 50).offset).toBe(2.35);
+  });
+
+  it("takes each track's knots from _tracks, the first track's too", () => {
+    const knots: [number, number][] = [[0, 1], [10, 11], [20, 22]];
+    const m = model({
+      _tracks: [
+        { name: "front", muted: false, visible: true, knots },
+        { name: "side", muted: false, visible: true, offset: 2.35, rate: 1.001, knots: null },
+        { name: "mic", muted: true, visible: true, offset: null, rate: 1, knots: [[0, 0], [5, 6]] },
+      ],
+    }).asModel();
+    expect(trackMap(m, "front", 50).knots).toEqual(knots);
+    expect(trackMap(m, "side", 50).knots).toBeNull();
+    expect(trackMap(m, "mic", 50).knots).toEqual([[0, 0], [5, 6]]);
   });
 });
 
