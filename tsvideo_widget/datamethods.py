@@ -33,6 +33,7 @@ class _Host(Protocol):
     """What these methods use of the widget."""
 
     regions: list[dict[str, Any]]
+    sync_points: list[dict[str, Any]]
     selection: Any
     transport: str
     _meta: dict[str, Any]
@@ -61,6 +62,8 @@ class _Host(Protocol):
     ) -> list[dict[str, Any]]: ...
 
     def _set_auto_selection(self) -> None: ...
+
+    def _check_sync_points(self, series: data_mod.Series, change: str) -> list[dict[str, Any]]: ...
 
 
 class DataMethods(t.HasTraits):
@@ -99,6 +102,7 @@ class DataMethods(t.HasTraits):
             )
         shown = f"a new {type(proposal.value).__name__}" if name == "data" else repr(proposal.value)
         regions = self._check_regions(f"{name}={shown:.60}", series=series)
+        self._check_sync_points(series, f"{name}={shown:.60}")
         if self._autosave_file is not None:
             # The file records the time column: a change that would need a write
             # that cannot happen is refused here, before anything changes.
@@ -118,6 +122,7 @@ class DataMethods(t.HasTraits):
         self.regions = reg.normalize_all(
             self.regions, prepared.series, self._label_names(), prepared.series.channels
         )
+        self.sync_points = self._check_sync_points(prepared.series, "a change of the data")
         try:
             self.selection = old
         except t.TraitError:

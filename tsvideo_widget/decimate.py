@@ -325,6 +325,8 @@ def decimate(
         return _raw(series, pyramids, max(0, i0 - 1), min(n, i1 + 1))
     cols = columns(series, pyramids, lo, hi, count)
     keep = np.flatnonzero(cols.stops > cols.starts)
+    if keep.size == 0:  # a window narrower than the float noise of its ends: draw raw
+        return _raw(series, pyramids, max(0, i0 - 1), min(n, i1 + 1))
     first, last = cols.starts[keep], cols.stops[keep] - 1
     before = [int(first[0]) - 1] if first[0] > 0 else []
     after = [int(last[-1]) + 1] if last[-1] + 1 < n else []

@@ -44,3 +44,7 @@ class LabelFileError(TsvError):
 
 class AutosaveError(TsvError):
     """A change that cannot be saved to the autosave file, so it was not made."""
+
+
+class AlignmentError(TsvError):
+    """A sync point, fit or alignment that cannot be made; the message names the point or track."""

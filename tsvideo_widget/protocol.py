@@ -18,6 +18,8 @@ and a typed payload:
 Replies with numbers or bytes carry them as binary buffers with their byte
 ``sizes``, or as base64 text (``b64``) when the request asks (``b64: true``)
 or the widget's ``transport`` is ``"base64"`` (see :mod:`tsvideo_widget.transport`).
+* the alignment panel's requests (fit, apply, undo, suggest, feature): see
+  :mod:`tsvideo_widget.alignrequests`.
 * ``edit``: region edits drawn in the browser, as operations with a per-client
   sequence number. Only operations newer than the last one applied for that
   client are applied (all of a message or none), so the browser may re-send
@@ -34,6 +36,7 @@ import traitlets as t
 
 from . import regions as reg
 from . import transport, waveform
+from .alignrequests import AlignRequests
 from .errors import MediaError, TsvError
 from .media import MediaSource
 from .waveform import Waveform
@@ -92,6 +95,7 @@ class Protocol:
 
     def __init__(self, widget: TimeSeriesVideo) -> None:
         self.widget = widget
+        self.align = AlignRequests(widget)
         self._edit_seq: dict[str, int] = {}
         self._region_seq: dict[str, dict[str, int]] = {}
 
@@ -118,6 +122,8 @@ class Protocol:
                 self.waveform(content, rid)  # type: ignore[arg-type]
             elif kind == EDIT_MESSAGE:
                 self.widget.send(self.edit(content, rid))  # type: ignore[arg-type]
+            elif self.align.handles(kind):
+                self.align.handle(content, rid)
             else:
                 self.widget.send({"type": kind, "id": rid, "error": f"unknown request {kind!r}"})
         except Exception as err:  # the browser must hear of every failure, or it waits

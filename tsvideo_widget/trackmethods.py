@@ -8,7 +8,7 @@ values live.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import traitlets as t
 
@@ -56,6 +56,10 @@ class TrackMethods(t.HasTraits):
     _track_times: dict[str, Any]
     _initializing: bool
     _resolve_media: Memo[Sources]
+    _align_undo: list[dict[str, Any]]
+    if TYPE_CHECKING:
+
+        def _check_sync_tracks(self, names: list[str], change: str) -> None: ...
 
     @property
     def tracks(self) -> Tracks:
@@ -99,7 +103,9 @@ class TrackMethods(t.HasTraits):
         if not self._initializing:
             values = {"media": self.media, "media_kind": self.media_kind}
             values[proposal.trait.name] = value
-            self._resolve_media(values["media"], values["media_kind"])
+            sources = self._resolve_media(values["media"], values["media_kind"])
+            shown = f"{proposal.trait.name}={value!r:.60}"
+            self._check_sync_tracks([n for n, _ in sources], shown)
         return value
 
     @t.observe("media", "media_kind")
@@ -109,7 +115,9 @@ class TrackMethods(t.HasTraits):
         sources = self._media_sources()
         self.media_duration = None
         self._track_times = {}
-        self._tracks = default_settings([n for n, _ in sources], self._tracks)
+        names = [n for n, _ in sources]
+        self._tracks = default_settings(names, self._tracks)
+        self._align_undo = [e for e in self._align_undo if e["track"] in names]
         self._media = media_list(sources)
 
     @t.validate("_tracks")

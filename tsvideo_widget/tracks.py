@@ -12,8 +12,9 @@ Where each value lives (one owner per value):
   those traits work unchanged;
 * ``_tracks`` (synced list, one dict per track, in order) holds the settings:
   ``name``, ``muted``, ``visible`` and ``knots`` (a piecewise mapping, or None)
-  for every track, and ``offset``, ``rate`` for the tracks after the first. Python writes it (through :class:`Track`)
-  and so does the browser (a track's mute and hide buttons);
+  for every track, and ``offset``, ``rate`` for the tracks after the first.
+  Python writes it (through :class:`Track`) and so does the browser (a
+  track's mute and hide buttons);
 * ``_track_times`` (synced dict name -> ``{"duration", "time"}``, tracks after
   the first) is written only by the browser: each track's duration once its
   metadata loads and its current media time. Split by writer, a time report

@@ -30,11 +30,13 @@ import traitlets as t
 from . import data as data_mod
 from . import export
 from . import regions as reg
+from . import syncpoints as sp
 from . import traits as tt
 from . import validation as check
+from .alignmethods import AlignMethods
 from .autosave import AutosaveFile
 from .datamethods import DataMethods
-from .errors import RegionError, TsvError, TsvTypeError
+from .errors import AlignmentError, RegionError, TsvError, TsvTypeError
 from .labeling import RegionMethods, locked
 from .mapping import MappingMethods
 from .pipeline import OVERVIEW_BUCKETS, Config, Pipeline, Prepared
@@ -70,6 +72,19 @@ def _selection_from_json(value: Any, widget: TimeSeriesVideo) -> Any:
     return (s.from_rel_snapped(a), s.from_rel_snapped(b))
 
 
+def _points_to_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
+    return sp.to_wire(value or [], widget.series)
+
+
+def _points_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
+    try:
+        return sp.from_wire(value, widget.series, widget.sync_points)
+    except t.TraitError:
+        raise
+    except Exception as err:  # anything else would escape set_state's rollback
+        raise AlignmentError(f"sync_points from the browser: {type(err).__name__}: {err}") from err
+
+
 def _regions_to_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
     return reg.to_wire(value or [], widget.series)
 
@@ -84,7 +99,7 @@ def _regions_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, An
 
 
 class TimeSeriesVideo(
-    RegionMethods, MappingMethods, TrackMethods, DataMethods, anywidget.AnyWidget
+    RegionMethods, AlignMethods, MappingMethods, TrackMethods, DataMethods, anywidget.AnyWidget
 ):
     """Time series (overview + detail charts) next to a video or audio, kept in step.
 
@@ -106,7 +121,8 @@ class TimeSeriesVideo(
         autosave: a .csv or .json path kept equal to ``regions`` after every accepted
             change; an existing file's regions are loaded.
         **kwargs: any other trait below (``sync``, ``offset``, ``rate``, ``window``,
-            ``selection``, ``height``, ``regions``, ``hotkeys``); unknown names raise TypeError.
+            ``selection``, ``height``, ``regions``, ``sync_points``, ``hotkeys``); unknown names
+            raise TypeError.
 
     The time mapping is proportional by default (the series' span maps onto the
     media's duration); set ``offset`` (and ``rate``) for an explicit alignment. With
@@ -182,6 +198,14 @@ class TimeSeriesVideo(
             "update it."
         ),
     ).tag(sync=True, to_json=_regions_to_json, from_json=_regions_from_json)
+    sync_points = t.List(
+        t.Dict(),
+        help=(
+            "Sync points: dicts with id (str), track (str), data_time (the time column's own "
+            "terms) and media_time (seconds in that track's media), each pairing an instant "
+            "seen in both. Alt+click in the detail chart adds one; fit_alignment fits them."
+        ),
+    ).tag(sync=True, to_json=_points_to_json, from_json=_points_from_json)
     autosave = tt.OptionalPath(
         help=(
             "A .csv or .json path (str or Path) kept equal to `regions` after every accepted "
@@ -208,6 +232,9 @@ class TimeSeriesVideo(
     _tracks: t.List[dict[str, Any]] = t.List(t.Dict()).tag(sync=True)
     _track_times: t.Dict[str, Any] = t.Dict().tag(sync=True)
     _labels: t.List[dict[str, Any]] = t.List().tag(sync=True)
+    _align_undo: t.List[dict[str, Any]] = t.List(
+        t.Dict(), help="Alignments apply_alignment replaced, most recent last (for undo)."
+    ).tag(sync=True)
     _store_key = t.Unicode(
         "", help="Key of the browser's store of unsaved edits: autosave file + data ('' = none)."
     ).tag(sync=True)
@@ -259,6 +286,9 @@ class TimeSeriesVideo(
         regions = reg.normalize_all(
             regions or [], prepared.series, label_names, prepared.series.channels
         )
+        points = sp.normalize_all(
+            kwargs.pop("sync_points", None) or [], prepared.series, [n for n, _ in sources]
+        )
         if self._autosave_file is not None:
             self._autosave_file.save(regions, prepared.series)
         self._selection_auto = "selection" not in kwargs
@@ -273,6 +303,7 @@ class TimeSeriesVideo(
             labels=labels,
             autosave=path,
             regions=regions,
+            sync_points=points,
             _uid=uuid.uuid4().hex,
             _meta=prepared.meta_json(),
             _overview=self._overview_json(prepared, kwargs.get("transport", "auto")),
