@@ -99,6 +99,14 @@ export class Charts {
     else delete ds.error;
   }
 
+  /** The detail chart's points of channel `name` as drawn now (relative seconds; null at gaps), or null. */
+  series(name: string): { xs: ArrayLike<number>; ys: ArrayLike<number | null> } | null {
+    const data = this.detail?.data;
+    const i = this.host.meta().channels.indexOf(name);
+    if (!data || i < 0 || !data[i + 1]) return null;
+    return { xs: data[0] as ArrayLike<number>, ys: data[i + 1] as ArrayLike<number | null> };
+  }
+
   /** The overview changed (new data, or fetched again): draw it, and the window. */
   readonly redrawOverview = (): void => {
     this.overview?.setData(this.data(this.st.overview), false);

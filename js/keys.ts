@@ -17,6 +17,7 @@ export type Action =
   | { kind: "deselect" }
   | { kind: "help" }
   | { kind: "event" }
+  | { kind: "sync" }
   | { kind: "label"; name: string };
 
 /** What the keymap reads of a keyboard event. */
@@ -40,6 +41,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Space", "play / pause"],
   ["← →", "step the window by its width"],
   ["Shift+← →", "step one video frame"],
+  ["Alt+click on the chart, or S", "add a sync point: the data time there (S: under the pointer) is the alignment track's media time now"],
   ["Esc", "deselect"],
 ];
 
@@ -68,7 +70,10 @@ export function actionOf(e: KeyLike, labels: readonly { name: string; key?: stri
   if (k === "?") return { kind: "help" };
   if (k === ".") return { kind: "event" };
   const label = labels.find((l) => l.key === k);
-  return label ? { kind: "label", name: label.name } : null;
+  if (label) return { kind: "label", name: label.name };
+  // After the labels' keys: a label may have been given "s".
+  if (k === "s" || k === "S") return { kind: "sync" };
+  return null;
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The label bar above the detail chart and the shortcuts legend: one button
  * per label (the active one marked), the channel new regions are for, the
- * selected region's times, and the region tools (play, delete, undo, redo,
- * help). It holds which label and channel are active; the labeling UI asks.
- * Every string from labels or regions goes in as text.
+ * selected region's times, the region tools (play, delete, undo, redo,
+ * help), and the toggle of the alignment panel. With media and no labels it
+ * shows the toggle alone. It holds which label and channel are active; the
+ * labeling UI asks. Every string from labels or regions goes in as text.
  */
 
 import { SHORTCUTS } from "./keys";
@@ -16,8 +17,19 @@ export interface LabelInfo {
   key: string | null;
 }
 
+/** The alignment panel as its toggle in the bar sees it. */
+export interface AlignToggle {
+  /** Whether there is media to align (the toggle shows, even without labels). */
+  available(): boolean;
+  /** Whether the panel is shown. */
+  open(): boolean;
+  toggle(): void;
+}
+
 export interface BarHost {
   signal: AbortSignal;
+  /** The alignment panel's toggle (none: no toggle). */
+  align?: AlignToggle;
   /** False on a read-only page: the bar is hidden. */
   editable: boolean;
   labels(): LabelInfo[];
@@ -73,8 +85,34 @@ export class LabelBar {
     const signal = host.signal;
     this.el.replaceChildren();
     this.buttons.clear();
-    this.el.hidden = labels.length === 0 || !host.editable;
-    if (labels.length && (this.active === null || !labels.some((l) => l.name === this.active))) this.active = labels[0].name;
+    const align = host.editable && (host.align?.available() ?? false);
+    this.el.hidden = !host.editable || (labels.length === 0 && !align);
+    if (labels.length) this.buildLabels(labels);
+    if (align) {
+      const b = el("button", "tsv-tool tsv-align-toggle", "align-toggle", "Align", this.el);
+      b.type = "button";
+      b.title = "find and fix the alignment of the data and the media";
+      b.addEventListener("click", () => {
+        host.align!.toggle();
+        this.showAlign();
+      }, { signal });
+      this.showAlign();
+    }
+  }
+
+  /** Show whether the alignment panel is open on its toggle. */
+  showAlign(): void {
+    const b = this.el.querySelector<HTMLButtonElement>('[data-part="align-toggle"]');
+    const open = this.host.align?.open() ?? false;
+    b?.setAttribute("aria-pressed", String(open));
+    b?.classList.toggle("tsv-active", open);
+  }
+
+  /** The label buttons, the channel select, the selection's times and the region tools. */
+  private buildLabels(labels: LabelInfo[]): void {
+    const host = this.host;
+    const signal = host.signal;
+    if (this.active === null || !labels.some((l) => l.name === this.active)) this.active = labels[0].name;
     for (const l of labels) {
       const b = el("button", "tsv-label", "label");
       b.type = "button";
@@ -144,6 +182,7 @@ export class LabelBar {
     const r = state.selected;
     this.info.textContent = r ? `${r.label} ${r.start.toFixed(3)}–${r.end.toFixed(3)}` : "";
     this.el.dataset.active = this.active ?? "";
+    this.showAlign();
   }
 
   remove(): void {

@@ -13,7 +13,7 @@ import type { AnyModel } from "@anywidget/types";
 import type { PendingEdits } from "./pending";
 import { createRegion, toggleLive, type Op, type Region } from "./regions";
 import type { Action } from "./keys";
-import { LabelBar, type LabelInfo } from "./labelbar";
+import { LabelBar, type AlignToggle, type LabelInfo } from "./labelbar";
 import { detailNodes, overviewNodes } from "./regionlayer";
 import { RegionPointer } from "./regionpointer";
 import { SaveStatus, type ErrorBox } from "./savestatus";
@@ -42,6 +42,8 @@ export interface LabelHost extends ErrorBox {
   playing(): boolean;
   seekData(rel: number): void;
   playRange(a: number, b: number): void;
+  /** The alignment panel's toggle in the label bar (none: no toggle). */
+  align?: AlignToggle;
 }
 
 export const LABEL_PALETTE = ["#e15759", "#4e79a7", "#59a14f", "#f28e2b", "#b07aa1", "#edc948", "#76b7b2", "#ff9da7", "#9c755f"];
@@ -64,10 +66,16 @@ export class Labeler {
     this.buildBar();
   }
 
+  /** The alignment panel opened or closed: its toggle shows it. */
+  alignToggled(): void {
+    this.bar.showAlign();
+  }
+
   constructor(private host: LabelHost) {
     this.bar = new LabelBar({
       signal: host.signal,
       editable: host.editable,
+      align: host.align,
       labels: () => this.labels(),
       channels: () => host.channels(),
       color: (label) => this.color(label),
@@ -97,6 +105,8 @@ export class Labeler {
     this.buildBar();
     host.model.on("change:regions", this.onRegions);
     host.model.on("change:_labels", this.onLabels);
+    // The bar shows for media without labels (the alignment toggle).
+    host.model.on("change:_media", this.onLabels);
     this.unsubscribe = host.edits.subscribe({ change: this.onRegions });
   }
 
@@ -115,6 +125,7 @@ export class Labeler {
   destroy(): void {
     this.host.model.off("change:regions", this.onRegions);
     this.host.model.off("change:_labels", this.onLabels);
+    this.host.model.off("change:_media", this.onLabels);
     this.unsubscribe();
     this.status.destroy();
     this.bar.remove();

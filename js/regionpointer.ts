@@ -2,7 +2,8 @@
  * Mouse editing of regions on the detail chart: dragging out a new region,
  * moving a region or resizing it by an edge, a double click adding a point
  * event, a click selecting a region (and seeking the media to it), and the
- * cursor over a region's body or edge. On a read-only page a click selects
+ * cursor over a region's body or edge. Alt+clicks are left to the sync-point
+ * gesture (syncgesture.ts). On a read-only page a click selects
  * and seeks, nothing more. What is under the pointer is found with the same
  * lanes and margins the drawing uses; the labeling UI draws and commits.
  */
@@ -79,7 +80,8 @@ export class RegionPointer {
   }
 
   private onPointerDown(e: PointerEvent, over: HTMLElement): void {
-    if (e.button !== 0) return;
+    // Alt+click adds a sync point (syncgesture.ts): it must not also select, seek or draw.
+    if (e.button !== 0 || e.altKey) return;
     const ui = this.ui;
     if (!this.view.editable) {
       // Read-only: a click selects a region and seeks the media to its start.
@@ -151,7 +153,7 @@ export class RegionPointer {
   }
 
   private onDoubleClick(e: MouseEvent, over: HTMLElement): void {
-    if (this.ui.labels().length === 0 || !this.ui.label()) return;
+    if (e.altKey || this.ui.labels().length === 0 || !this.ui.label()) return;
     if (this.hitAt(e, over)) return;
     this.ui.addEvent(this.timeAt(e.clientX, over));
   }

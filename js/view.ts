@@ -1,7 +1,8 @@
 /**
  * One view of the widget: the media pane (tracks, play bar, waveform lanes),
- * detail chart, overview strip with its range, playheads, labeling; kept in
- * step with the model and with each other.
+ * detail chart, overview strip with its range, playheads, labeling and the
+ * alignment panel with its sync-point markers; kept in step with the model
+ * and with each other.
  *
  * Every DOM listener is registered with this view's AbortSignal and every
  * model listener is removed with its own callback in destroy(), so the same
@@ -9,6 +10,7 @@
  */
 
 import type { AnyModel } from "@anywidget/types";
+import { alignAvailable, Alignment } from "./align";
 import { Charts, type ChartMeta } from "./charts";
 import { Labeler } from "./labeling";
 import { MediaPane } from "./mediapane";
@@ -20,7 +22,7 @@ import type { Host } from "./hosts/host";
 import { bindKeys, type Action } from "./keys";
 import { Playheads } from "./playheads";
 import { SelectionSync } from "./selectionsync";
-import { readTheme, type Theme } from "./theme";
+import { channelColor, readTheme, type Theme } from "./theme";
 import { formatTime } from "./timefmt";
 import { toMedia } from "./timemap";
 import { bindWheelZoom } from "./wheelzoom";
@@ -46,6 +48,7 @@ export class View {
   private readonly selSync: SelectionSync;
   private readonly labeler: Labeler;
   private readonly pane: MediaPane;
+  private readonly align: Alignment;
 
   constructor(
     private model: AnyModel,
@@ -97,6 +100,7 @@ export class View {
         this.positionPlayheads();
         this.labeler?.draw();
         this.pane?.lanes.draw();
+        this.align?.draw();
       },
     });
     this.root.append(this.msg.statusLine);
@@ -136,7 +140,13 @@ export class View {
       playing: () => this.pane.conductor.playing,
       seekData: (rel) => this.pane.conductor.seekData(rel, true),
       playRange: (a, b) => this.pane.conductor.playRange(a, b),
+      align: {
+        available: () => alignAvailable(model, this.alignEditable()),
+        open: () => this.align?.open ?? false,
+        toggle: () => this.align.toggle(),
+      },
     });
+    this.align = this.makeAlignment();
     bindKeys(this.root, this.ac.signal, () => (this.model.get("_labels") as { name: string; key?: string | null }[]) ?? [], (a) => this.onAction(a));
     this.buildCharts();
     this.listen();
@@ -155,6 +165,11 @@ export class View {
     const over = this.charts?.detail?.over;
     if (!over) return { left: 0, width: this.width() };
     return { left: over.getBoundingClientRect().left - this.root.getBoundingClientRect().left, width: over.clientWidth };
+  }
+
+  /** Sync points may be added and alignments fitted: a kernel answers and the widget may be changed. */
+  private alignEditable(): boolean {
+    return this.host.editable && this.host.kernel;
   }
 
   private syncMode(): string {
@@ -188,11 +203,36 @@ export class View {
       },
     });
     this.labeler?.attach();
+    this.align?.attach();
   }
 
   private readonly onDetailArrived = (): void => {
     this.charts.drawDetail();
+    this.align?.dataArrived();
   };
+
+  private makeAlignment(): Alignment {
+    const channels = () => this.meta().channels;
+    return new Alignment({
+      model: this.model,
+      channel: this.st.channel,
+      signal: this.ac.signal,
+      editable: this.alignEditable(),
+      anchor: this.detailBox,
+      detailOver: () => this.charts.detail?.over ?? null,
+      overviewOver: () => this.charts.overview?.over ?? null,
+      window: () => this.sel,
+      span: () => this.meta().span,
+      channels,
+      format: (rel) => formatTime(rel, this.meta()),
+      plot: () => this.plotBox(),
+      series: (name) => this.charts.series(name),
+      colors: (name) => ({ channel: channelColor(Math.max(0, channels().indexOf(name))), feature: this.theme.fg }),
+      currentTime: (track) => this.pane.conductor.tracks.find((t) => t.name === track)?.player.currentTime ?? null,
+      toggled: () => this.labeler.alignToggled(),
+      focus: () => this.root.focus({ preventScroll: true }),
+    });
+  }
 
   // -- selection --------------------------------------------------------------------------
 
@@ -210,6 +250,7 @@ export class View {
     this.positionPlayheads();
     this.pane.redraw();
     this.labeler?.draw();
+    this.align?.draw();
     this.msg.update();
   }
 
@@ -245,6 +286,7 @@ export class View {
     this.onModel("change:_meta", () => {
       this.buildCharts();
       this.labeler.rebuildBar();
+      this.align.metaChanged();
       this.applySelection(this.selSync.get() ?? this.sel, "model");
     });
     this.onModel("change:_overview", this.charts.redrawOverview);
@@ -263,6 +305,7 @@ export class View {
         this.root.dataset.theme = this.host.isDark() ? "dark" : "light";
         this.theme = readTheme(this.root, this.host);
         this.charts.restyle();
+        this.align.draw();
       }),
     );
   }
@@ -281,6 +324,8 @@ export class View {
       case "frame":
         this.pane.conductor.stepFrames(a.dir);
         return true;
+      case "sync":
+        return this.align.syncKey();
       default:
         return this.labeler.onAction(a);
     }
@@ -295,6 +340,7 @@ export class View {
   destroy(): void {
     this.ac.abort();
     this.labeler.destroy();
+    this.align.destroy();
     for (const [name, fn] of this.modelHandlers) this.model.off(name, fn);
     for (const fn of this.unsubscribe) fn();
     this.selSync.dispose();
