@@ -50,6 +50,8 @@ export class SyncGesture {
       { signal },
     );
     over.addEventListener("pointermove", (e) => (this.last = { over, clientX: e.clientX }), { signal });
+    // S pairs with the sample *under* the pointer: none once it left the chart.
+    over.addEventListener("pointerleave", () => (this.last = null), { signal });
   }
 
   /** The S key: a sync point under the last pointer position; false when there is none to add. */

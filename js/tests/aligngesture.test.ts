@@ -128,6 +128,11 @@ describe("adding sync points", () => {
     v.setWindow([10, 20]);
     key("s");
     expect(points().at(-1)!.data_time).toBe(10); // clamped to the span
+    // Once the pointer left the chart nothing is under it: S adds nothing.
+    v.pointer("pointerleave", 30, { buttons: 0 });
+    const n = points().length;
+    expect(key("s")).toBe(false);
+    expect(points()).toHaveLength(n);
   });
 
   it("a label given the key s keeps it", () => {
