@@ -10,9 +10,9 @@
  */
 
 import type { AnyModel } from "@anywidget/types";
-import { alignAvailable, Alignment } from "./align";
+import type { Alignment } from "./align";
 import { Charts, type ChartMeta } from "./charts";
-import { Labeler } from "./labeling";
+import type { Labeler } from "./labeling";
 import { MediaPane } from "./mediapane";
 import { Messages } from "./messages";
 import { moveBy, type Sel } from "./range";
@@ -22,11 +22,12 @@ import type { Host } from "./hosts/host";
 import { bindKeys, type Action } from "./keys";
 import { Playheads } from "./playheads";
 import { SelectionSync } from "./selectionsync";
-import { channelColor, readTheme, type Theme } from "./theme";
+import { readTheme, type Theme } from "./theme";
 import { formatTime } from "./timefmt";
 import { toMedia } from "./timemap";
 import { bindWheelZoom } from "./wheelzoom";
 import { el as element } from "./dom";
+import { makeAlignment, makeLabeler, type ToolView } from "./viewtools";
 
 interface Meta extends ChartMeta {
   time_name: string;
@@ -122,31 +123,25 @@ export class View {
     this.theme = readTheme(this.root, host);
 
     this.sel = this.selSync.get() ?? [0, 0];
-    this.labeler = new Labeler({
+    const tools: ToolView = {
       model,
-      edits: st.edits,
-      showError: (text) => this.msg.showError(text),
-      clearError: (text) => this.msg.clearError(text),
+      st,
+      host,
       root: this.root,
       signal: this.ac.signal,
-      editable: host.editable,
-      barAnchor: this.detailBox,
-      detailOver: () => this.charts.detail?.over ?? null,
-      channels: () => this.meta().channels,
-      overviewOver: () => this.charts.overview?.over ?? null,
+      msg: this.msg,
+      detailBox: this.detailBox,
+      charts: () => this.charts,
+      pane: () => this.pane,
       window: () => this.sel,
       span: () => this.meta().span,
-      playheadTime: () => this.pane.conductor.playheadTime(),
-      playing: () => this.pane.conductor.playing,
-      seekData: (rel) => this.pane.conductor.seekData(rel, true),
-      playRange: (a, b) => this.pane.conductor.playRange(a, b),
-      align: {
-        available: () => alignAvailable(model, this.alignEditable()),
-        open: () => this.align?.open ?? false,
-        toggle: () => this.align.toggle(),
-      },
-    });
-    this.align = this.makeAlignment();
+      channels: () => this.meta().channels,
+      theme: () => this.theme,
+      format: (rel) => formatTime(rel, this.meta()),
+      plot: () => this.plotBox(),
+    };
+    this.labeler = makeLabeler(tools, () => this.align);
+    this.align = makeAlignment(tools, this.labeler);
     bindKeys(this.root, this.ac.signal, () => (this.model.get("_labels") as { name: string; key?: string | null }[]) ?? [], (a) => this.onAction(a));
     this.buildCharts();
     this.listen();
@@ -165,11 +160,6 @@ export class View {
     const over = this.charts?.detail?.over;
     if (!over) return { left: 0, width: this.width() };
     return { left: over.getBoundingClientRect().left - this.root.getBoundingClientRect().left, width: over.clientWidth };
-  }
-
-  /** Sync points may be added and alignments fitted: a kernel answers and the widget may be changed. */
-  private alignEditable(): boolean {
-    return this.host.editable && this.host.kernel;
   }
 
   private syncMode(): string {
@@ -210,29 +200,6 @@ export class View {
     this.charts.drawDetail();
     this.align?.dataArrived();
   };
-
-  private makeAlignment(): Alignment {
-    const channels = () => this.meta().channels;
-    return new Alignment({
-      model: this.model,
-      channel: this.st.channel,
-      signal: this.ac.signal,
-      editable: this.alignEditable(),
-      anchor: this.detailBox,
-      detailOver: () => this.charts.detail?.over ?? null,
-      overviewOver: () => this.charts.overview?.over ?? null,
-      window: () => this.sel,
-      span: () => this.meta().span,
-      channels,
-      format: (rel) => formatTime(rel, this.meta()),
-      plot: () => this.plotBox(),
-      series: (name) => this.charts.series(name),
-      colors: (name) => ({ channel: channelColor(Math.max(0, channels().indexOf(name))), feature: this.theme.fg }),
-      currentTime: (track) => this.pane.conductor.tracks.find((t) => t.name === track)?.player.currentTime ?? null,
-      toggled: () => this.labeler.alignToggled(),
-      focus: () => this.root.focus({ preventScroll: true }),
-    });
-  }
 
   // -- selection --------------------------------------------------------------------------
 
