@@ -345,3 +345,77 @@ def test_panel_requests_fit_apply_and_undo(files) -> None:
         [],
     )
     assert sent[-1]["error"] and w.tracks["side"].offset is None
+
+
+# -- suggestions through the widget ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def audio_case(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    import alignkit  # tests/ is on the path (pytest rootdir conftest-free import)
+
+    return alignkit.make_audio_case(
+        tmp_path_factory.mktemp("wsug") / "a", seconds=60.0, offset=-2.468
+    )
+
+
+def test_suggest_alignment_rows_apply_themselves_and_undo(audio_case: Any) -> None:
+    from tsvideo_widget.suggest import LOW_CONFIDENCE
+    from tsvideo_widget.suggestions import COLUMNS, Suggestions
+
+    df = pd.DataFrame({"time": audio_case.rel_times, "contact": audio_case.values})
+    w = TimeSeriesVideo(df, media={"mic": str(audio_case.media)})
+    w.tracks["mic"].offset = 0.0
+    sug = w.suggest_alignment("mic", channel="contact", method="audio", progress=False)
+    assert isinstance(sug, Suggestions) and list(sug.columns) == list(COLUMNS)
+    best = sug.iloc[0]
+    assert abs(best["offset"] - audio_case.offset) < 0.005
+    assert best["confidence"] >= LOW_CONFIDENCE and not best["low"]
+    assert list(sug["confidence"]) == sorted(sug["confidence"], reverse=True)
+    assert (sug["low"] == (sug["confidence"] < LOW_CONFIDENCE)).all()
+    best.apply()
+    assert w.tracks["mic"].offset == pytest.approx(best["offset"])
+    assert w.tracks["mic"].rate == pytest.approx(best["rate"])
+    assert sug["offset"].apply(lambda v: v * 0).tolist() == [0.0] * len(sug)  # pandas' own
+    w.undo_alignment("mic")
+    assert (w.tracks["mic"].offset, w.tracks["mic"].rate) == (0.0, 1.0)
+    with pytest.raises(AlignmentError, match="no channel 'nope'"):
+        w.suggest_alignment("mic", channel="nope", progress=False)
+    with pytest.raises(AlignmentError, match="method must be"):
+        w.suggest_alignment("mic", channel="contact", method="smell", progress=False)
+    with pytest.raises(AlignmentError, match="lo < hi"):
+        w.suggest_alignment("mic", channel="contact", search=(5, -5), progress=False)
+
+
+def test_suggest_request_answers_from_a_worker_thread(audio_case: Any) -> None:
+    import threading
+
+    df = pd.DataFrame({"time": audio_case.rel_times, "contact": audio_case.values})
+    w = TimeSeriesVideo(df, media={"mic": str(audio_case.media)})
+    done = threading.Event()
+    sent: list[dict[str, Any]] = []
+
+    def send(msg: dict[str, Any], buffers: Any = None) -> None:
+        sent.append({**msg, "_buffers": buffers})
+        done.set()
+
+    w.send = send  # type: ignore[method-assign]
+    req = {
+        "type": SPEC["align"]["suggest"],
+        "id": 9,
+        "track": "mic",
+        "channel": "contact",
+        "method": "audio",
+        "search": [-10, 10],
+    }
+    w._protocol.handle(req, [])
+    assert done.wait(60), "no reply to the suggest request"
+    reply = sent[0]
+    assert (reply["id"], reply["error"]) == (9, None)
+    assert abs(reply["candidates"][0]["offset"] - audio_case.offset) < 0.005
+    done.clear()
+    sent.clear()
+    w._protocol.handle({"type": SPEC["align"]["feature"], "id": 10, "track": "mic"}, [])
+    assert done.wait(60), "no reply to the feature request"
+    reply = sent[0]
+    assert reply["error"] is None and reply["method"] == "audio"
+    assert reply["points"] > 1000 and reply["dt"] == pytest.approx(0.001)
+    assert len(reply["_buffers"]) == 1

@@ -16,7 +16,11 @@ CASES = json.loads((Path(__file__).parent / "mapping_cases.json").read_text())["
 def _map(c: dict) -> TimeMap:
     knots = c.get("knots")
     return TimeMap(
-        c["span"], c["duration"], c["offset"], c["rate"], None if knots is None else tuple(map(tuple, knots))
+        c["span"],
+        c["duration"],
+        c["offset"],
+        c["rate"],
+        None if knots is None else tuple(map(tuple, knots)),
     )
 
 
@@ -37,7 +41,12 @@ def seed_recipe(rel: float, span: float, duration: float, window: float) -> floa
 
 
 @pytest.mark.parametrize(
-    "case", [c for c in CASES if c["offset"] is None and not c.get("knots") and c["duration"] and c["rel"] > 0]
+    "case",
+    [
+        c
+        for c in CASES
+        if c["offset"] is None and not c.get("knots") and c["duration"] and c["rel"] > 0
+    ],
 )
 def test_mapping_does_not_depend_on_window_unlike_the_recipe(case: dict) -> None:
     ours = _map(case).to_media(case["rel"])

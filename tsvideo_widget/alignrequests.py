@@ -109,7 +109,7 @@ class AlignRequests:
         return {"candidates": rows, "low_confidence": LOW_CONFIDENCE}, []
 
     def _feature(self, content: dict[str, Any], as_b64: bool) -> tuple[dict[str, Any], list[Any]]:
-        from .suggest import media_feature
+        from .featurecache import media_feature
 
         w = self.widget
         track = w._track(content.get("track"))

@@ -19,21 +19,18 @@ Streaming decode
 
 from __future__ import annotations
 
-import collections
-import contextlib
 import io
-import re
 import struct
 import subprocess
 import tempfile
-import threading
 from collections.abc import Callable
 from typing import IO, cast
 
 import numpy as np
 
 from .errors import MediaError
-from .media import URL_PATH_PREFIX, MediaSource, mask_url
+from .ffmpegproc import PIPE_BYTES, Feeder, Stderr, describe, ffmpeg_exe, input_args
+from .media import MediaSource
 from .wavepyramid import BLOCK, FACTOR, LevelBuilder, Waveform
 
 __all__ = ["CHUNK_BYTES", "decode"]
@@ -41,118 +38,10 @@ __all__ = ["CHUNK_BYTES", "decode"]
 CHUNK_BYTES = 1 << 20
 """Bytes of decoded audio read from ffmpeg and reduced at a time (1 MiB, the default)."""
 
-_STDERR_LINES = 40
-"""Lines of ffmpeg's standard error kept for error messages."""
-
-_PIPE_BYTES = 1 << 20
-"""Pipe buffer asked for on Linux (the default 64 KiB makes ffmpeg wait for the reader)."""
-
-_FEED_BYTES = 1 << 16
-"""Bytes written to ffmpeg's standard input at a time (bytes sources)."""
-
-_DURATION = re.compile(rb"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
-
 _WHAT_WORKS = (
     "pass a readable audio file (WAV, FLAC, MP3, AAC/M4A, Ogg Vorbis/Opus) or a video "
     "with an audio track"
 )
-
-
-def _ffmpeg_exe() -> str:
-    """Path of the ffmpeg binary of imageio-ffmpeg; MediaError saying how to get it."""
-    try:
-        import imageio_ffmpeg
-    except ImportError as err:
-        raise MediaError(
-            "audio waveforms are decoded with the ffmpeg binary of the imageio-ffmpeg "
-            "package, which is not installed: pip install imageio-ffmpeg"
-        ) from err
-    try:
-        return str(imageio_ffmpeg.get_ffmpeg_exe())
-    except Exception as err:
-        raise MediaError(
-            f"imageio-ffmpeg has no ffmpeg binary for this platform ({err}); reinstall it "
-            "(pip install --force-reinstall imageio-ffmpeg) or set IMAGEIO_FFMPEG_EXE to the "
-            "path of an ffmpeg executable"
-        ) from err
-
-
-def _describe(source: MediaSource) -> str:
-    """The source as named in messages: the full path, the masked URL, or its name."""
-    if source.source == "file" and source.path:
-        return source.path
-    if source.source == "url" and source.url:
-        return mask_url(source.url)
-    return source.name
-
-
-def _input_args(source: MediaSource, name: str) -> list[str]:
-    """ffmpeg's input options for ``source``."""
-    if source.source == "bytes":
-        if not source.data:
-            raise MediaError(f"{name!r} holds no bytes; pass the audio or video bytes")
-        return ["-i", "pipe:0"]
-    if source.source == "file":
-        if not source.path:
-            raise MediaError(f"media {name!r} has no path; pass the path of an audio file")
-        # "file:" keeps a name with a colon or starting with "-" from reading as a protocol.
-        return ["-i", "file:" + source.path]
-    url = source.url or ""
-    if url.startswith(URL_PATH_PREFIX) or not re.match(r"(?i)https?://", url):
-        raise MediaError(
-            f"the audio of {name!r} cannot be decoded in Python: it is a URL path on the "
-            "notebook server, which only the browser can reach; pass the local file path "
-            "(or the bytes) instead"
-        )
-    # Give up on a stalled server instead of hanging (microseconds).
-    return ["-rw_timeout", "30000000", "-i", url]
-
-
-class _Stderr(threading.Thread):
-    """Drains ffmpeg's standard error: keeps the last lines and the input's duration."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        super().__init__(name="tsvideo-ffmpeg-stderr", daemon=True)
-        self.stream = stream
-        self.lines: collections.deque[bytes] = collections.deque(maxlen=_STDERR_LINES)
-        self.duration: float | None = None
-
-    def run(self) -> None:
-        for line in iter(self.stream.readline, b""):
-            if self.duration is None:
-                m = _DURATION.search(line)
-                if m:
-                    h, mi, s = m.groups()
-                    self.duration = int(h) * 3600 + int(mi) * 60 + float(s)
-            self.lines.append(line.rstrip()[:400])
-
-    def text(self) -> str:
-        """ffmpeg's last lines of messages (the error is usually the last), as one string."""
-        lines = [ln.decode("utf-8", "replace").strip() for ln in self.lines]
-        tail = "; ".join(ln for ln in lines[-6:] if ln)
-        return tail[-1000:] or "(no message)"
-
-
-class _Feeder(threading.Thread):
-    """Writes bytes to ffmpeg's standard input, then closes it; counts what was written."""
-
-    def __init__(self, stream: IO[bytes], data: bytes) -> None:
-        super().__init__(name="tsvideo-ffmpeg-stdin", daemon=True)
-        self.stream = stream
-        self.data = data
-        self.fed = 0
-
-    def run(self) -> None:
-        view = memoryview(self.data)
-        try:
-            for off in range(0, len(view), _FEED_BYTES):
-                self.stream.write(view[off : off + _FEED_BYTES])
-                self.fed = min(len(view), off + _FEED_BYTES)
-        except (BrokenPipeError, OSError, ValueError):
-            pass  # ffmpeg stopped reading: its exit status and messages say why
-        finally:
-            with contextlib.suppress(OSError):
-                self.stream.close()
 
 
 def _read(stream: IO[bytes], size: int) -> bytes:
@@ -236,9 +125,9 @@ def decode(
     if int(chunk_bytes) < 1:
         raise ValueError(f"chunk_bytes must be at least 1, got {chunk_bytes!r}")
     block, chunk_bytes = int(block), int(chunk_bytes)
-    name = _describe(source)
-    inputs = _input_args(source, name)
-    exe = _ffmpeg_exe()
+    name = describe(source)
+    inputs = input_args(source, name)
+    exe = ffmpeg_exe()
     cmd = [
         exe,
         "-hide_banner",
@@ -263,7 +152,7 @@ def decode(
             stdin=subprocess.PIPE if feeding else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            pipesize=_PIPE_BYTES,
+            pipesize=PIPE_BYTES,
         )
     except OSError as err:
         raise MediaError(
@@ -271,12 +160,12 @@ def decode(
             "imageio-ffmpeg (pip install --force-reinstall imageio-ffmpeg)"
         ) from err
     assert proc.stdout is not None and proc.stderr is not None
-    errs = _Stderr(proc.stderr)
+    errs = Stderr(proc.stderr)
     errs.start()
-    feeder: _Feeder | None = None
+    feeder: Feeder | None = None
     if feeding:
         assert proc.stdin is not None and source.data is not None
-        feeder = _Feeder(proc.stdin, source.data)
+        feeder = Feeder(proc.stdin, source.data)
         feeder.start()
     stdout = cast(io.BufferedReader, proc.stdout)
     try:
@@ -301,8 +190,8 @@ def decode(
 def _reduce_stream(
     proc: subprocess.Popen[bytes],
     stdout: io.BufferedReader,
-    errs: _Stderr,
-    feeder: _Feeder | None,
+    errs: Stderr,
+    feeder: Feeder | None,
     name: str,
     raw_file: IO[bytes],
     block: int,
@@ -355,9 +244,7 @@ def _reduce_stream(
     )
 
 
-def _finish(
-    proc: subprocess.Popen[bytes], errs: _Stderr, feeder: _Feeder | None, name: str
-) -> None:
+def _finish(proc: subprocess.Popen[bytes], errs: Stderr, feeder: Feeder | None, name: str) -> None:
     """Wait for ffmpeg; MediaError naming ``name`` with ffmpeg's message if it failed."""
     code = proc.wait()
     errs.join(timeout=5)

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-def _key(source: MediaSource) -> tuple[Hashable, Hashable]:
+def source_key(source: MediaSource) -> tuple[Hashable, Hashable]:
     """(identity, version) of a source: a file's path and (size, mtime), a URL, or a digest."""
     if source.source == "file" and source.path:
         try:
@@ -86,7 +86,7 @@ class WaveformCache:
         failed holds the exception (a :class:`MediaError` naming the source);
         the next call for that source decodes it again.
         """
-        ident, version = _key(source)
+        ident, version = source_key(source)
         with self._lock:
             item = self._items.get(ident)
             if item is not None:
