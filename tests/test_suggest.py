@@ -18,10 +18,9 @@ import pytest
 from traitlets import TraitError
 
 from tsvideo_widget import featurecache
-from tsvideo_widget.errors import MediaError, TsvError
+from tsvideo_widget.errors import MediaError, NoStreamError, TsvError
 from tsvideo_widget.features import (
     Feature,
-    NoStreamError,
     audio_onsets,
     channel_activity,
     motion_energy,

@@ -19,17 +19,15 @@ Streaming decode
 
 from __future__ import annotations
 
-import io
 import struct
-import subprocess
 import tempfile
 from collections.abc import Callable
-from typing import IO, cast
+from typing import IO
 
 import numpy as np
 
-from .errors import MediaError
-from .ffmpegproc import PIPE_BYTES, Feeder, Stderr, describe, ffmpeg_exe, input_args
+from .errors import MediaError, NoStreamError
+from .ffmpegproc import FfmpegRun
 from .media import MediaSource
 from .wavepyramid import BLOCK, FACTOR, LevelBuilder, Waveform
 
@@ -125,86 +123,33 @@ def decode(
     if int(chunk_bytes) < 1:
         raise ValueError(f"chunk_bytes must be at least 1, got {chunk_bytes!r}")
     block, chunk_bytes = int(block), int(chunk_bytes)
-    name = describe(source)
-    inputs = input_args(source, name)
-    exe = ffmpeg_exe()
-    cmd = [
-        exe,
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        *inputs,
-        "-map",
-        "0:a:0",
-        "-vn",
-        "-sn",
-        "-dn",
-        "-c:a",
-        "pcm_f32le",
-        "-f",
-        "wav",
-        "pipe:1",
-    ]
-    feeding = source.source == "bytes"
-    try:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE if feeding else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            pipesize=PIPE_BYTES,
-        )
-    except OSError as err:
-        raise MediaError(
-            f"cannot run ffmpeg ({exe}) to decode the audio of {name!r}: {err}; reinstall "
-            "imageio-ffmpeg (pip install --force-reinstall imageio-ffmpeg)"
-        ) from err
-    assert proc.stdout is not None and proc.stderr is not None
-    errs = Stderr(proc.stderr)
-    errs.start()
-    feeder: Feeder | None = None
-    if feeding:
-        assert proc.stdin is not None and source.data is not None
-        feeder = Feeder(proc.stdin, source.data)
-        feeder.start()
-    stdout = cast(io.BufferedReader, proc.stdout)
-    try:
-        with tempfile.TemporaryFile(prefix="tsvideo-waveform-") as raw_file:
-            # The memory map keeps its own handle on the file once it is closed here.
-            wave = _reduce_stream(
-                proc, stdout, errs, feeder, name, raw_file, block, chunk_bytes, progress
-            )
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        stdout.close()
-        errs.join(timeout=5)
-        if feeder is not None:
-            feeder.join(timeout=5)
+    after = ["-map", "0:a:0", "-vn", "-sn", "-dn", "-c:a", "pcm_f32le", "-f", "wav"]
+    # The memory map keeps its own handle on the raw file once it is closed here.
+    with (
+        FfmpegRun(source, [], after, "audio") as run,
+        tempfile.TemporaryFile(prefix="tsvideo-waveform-") as raw_file,
+    ):
+        wave = _reduce_stream(run, raw_file, block, chunk_bytes, progress)
     if progress is not None:
         progress(1.0)
     return wave
 
 
 def _reduce_stream(
-    proc: subprocess.Popen[bytes],
-    stdout: io.BufferedReader,
-    errs: Stderr,
-    feeder: Feeder | None,
-    name: str,
+    run: FfmpegRun,
     raw_file: IO[bytes],
     block: int,
     chunk_bytes: int,
     progress: Callable[[float], None] | None,
 ) -> Waveform:
     """Read ffmpeg's WAV output chunk by chunk into a :class:`Waveform` (see :func:`decode`)."""
+    name, stdout, errs, feeder = run.name, run.stdout, run.errs, run.feeder
     try:
         fmt = _read_header(stdout)
     except ValueError as err:
         raise MediaError(f"cannot decode the audio of {name!r}: {err}") from err
     if fmt is None:
-        _finish(proc, errs, feeder, name)  # raises with ffmpeg's message when it failed
+        _finish(run)  # raises with ffmpeg's message when it failed
         raise MediaError(f"ffmpeg decoded no audio from {name!r} ({errs.text()}); {_WHAT_WORKS}")
     rate, channels = fmt
     builder = LevelBuilder(channels, block, raw_file)
@@ -231,7 +176,7 @@ def _reduce_stream(
                 progress(min(1.0, builder.n / (errs.duration * rate)))
             elif total:
                 progress(min(1.0, feeder.fed / total if feeder is not None else 0.0))
-    _finish(proc, errs, feeder, name)
+    _finish(run)
     return Waveform(
         rate=rate,
         channels=channels,
@@ -244,20 +189,14 @@ def _reduce_stream(
     )
 
 
-def _finish(proc: subprocess.Popen[bytes], errs: Stderr, feeder: Feeder | None, name: str) -> None:
-    """Wait for ffmpeg; MediaError naming ``name`` with ffmpeg's message if it failed."""
-    code = proc.wait()
-    errs.join(timeout=5)
-    if feeder is not None:
-        feeder.join(timeout=5)
-    if code == 0:
-        return
-    text = errs.text()
-    if "matches no streams" in text or "does not contain any stream" in text:
-        raise MediaError(
-            f"{name!r} has no audio stream, so it has no waveform; pass a file with an "
+def _finish(run: FfmpegRun) -> None:
+    """Wait for ffmpeg; MediaError naming the source, with ffmpeg's message, if it failed."""
+    try:
+        run.finish(
+            f"{run.name!r} has no audio stream, so it has no waveform; pass a file with an "
             "audio track (or show no waveform lane for it)"
         )
-    raise MediaError(
-        f"ffmpeg could not decode the audio of {name!r} (exit status {code}): {text}; {_WHAT_WORKS}"
-    )
+    except NoStreamError:
+        raise
+    except MediaError as err:
+        raise MediaError(f"{err}; {_WHAT_WORKS}") from err

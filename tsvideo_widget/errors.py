@@ -48,3 +48,7 @@ class AutosaveError(TsvError):
 
 class AlignmentError(TsvError):
     """A sync point, fit or alignment that cannot be made; the message names the point or track."""
+
+
+class NoStreamError(MediaError):
+    """A media file without the audio or video stream a job needs (a MediaError naming it)."""

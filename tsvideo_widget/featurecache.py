@@ -86,7 +86,7 @@ def media_feature(
         progress: called with the fraction decoded (0.0 to 1.0) when it is decoded.
 
     Raises:
-        ~tsvideo_widget.features.NoStreamError: the source has no stream of that kind.
+        ~tsvideo_widget.errors.NoStreamError: the source has no stream of that kind.
         MediaError: ffmpeg fails (the message names the source).
         TsvError: an unknown ``method``.
     """

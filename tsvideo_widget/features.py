@@ -35,25 +35,21 @@ seconds relative to the data's first sample (``rel_times``).
 
 from __future__ import annotations
 
-import io
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import IO, cast
+from typing import IO
 
 import numpy as np
 
 from .errors import MediaError, TsvError
-from .ffmpegproc import PIPE_BYTES, Feeder, Stderr, describe, ffmpeg_exe, input_args
+from .ffmpegproc import FfmpegRun
 from .media import MediaSource
 
 __all__ = [
     "AUDIO_DECODE_RATE",
     "GAP_FACTOR",
     "Feature",
-    "NoStreamError",
     "audio_onsets",
     "channel_activity",
     "motion_energy",
@@ -77,10 +73,6 @@ _UNSORTED = "rel_times must be sorted (non-decreasing) to compute a channel's fe
 _VIDEO_SPEED = ["-threads", "2", "-skip_loop_filter", "all", "-flags2", "fast"]
 _Y4M_HEADER = re.compile(rb"^YUV4MPEG2 (.*)$")
 _FRAME = b"FRAME\n"
-
-
-class NoStreamError(MediaError):
-    """A media source without the stream a feature needs (no sound, or no video)."""
 
 
 @dataclass(frozen=True)
@@ -122,85 +114,11 @@ class Feature:
         return max(0, len(self.values) - 1) * self.dt
 
 
-# --------------------------------------------------------------------------- ffmpeg
-
-
-class _Decode:
-    """One ffmpeg run writing to a pipe: start, read ``stdout``, then :meth:`finish`.
-
-    A context manager; leaving it kills ffmpeg if it still runs and joins its threads.
-    """
-
-    def __init__(self, source: MediaSource, before: list[str], after: list[str], what: str) -> None:
-        self.name = describe(source)
-        self.what = what
-        inputs = input_args(source, self.name, what)
-        exe = ffmpeg_exe()
-        cmd = [exe, "-hide_banner", "-nostdin", "-nostats", *before, *inputs, *after, "pipe:1"]
-        feeding = source.source == "bytes"
-        try:
-            self.proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.PIPE if feeding else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                pipesize=PIPE_BYTES,
-            )
-        except OSError as err:
-            raise MediaError(
-                f"cannot run ffmpeg ({exe}) to decode the {what} of {self.name!r}: {err}; "
-                "reinstall imageio-ffmpeg (pip install --force-reinstall imageio-ffmpeg)"
-            ) from err
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        self.errs = Stderr(self.proc.stderr)
-        self.errs.start()
-        self.feeder: Feeder | None = None
-        if feeding:
-            assert self.proc.stdin is not None and source.data is not None
-            self.feeder = Feeder(self.proc.stdin, source.data)
-            self.feeder.start()
-        self.stdout = cast(io.BufferedReader, self.proc.stdout)
-
-    def __enter__(self) -> _Decode:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        err: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
-        self.stdout.close()
-        self.errs.join(timeout=5)
-        if self.feeder is not None:
-            self.feeder.join(timeout=5)
-
-    def fraction(self, seconds: float) -> float | None:
-        """How far ``seconds`` of decoded media is into the input (0..1), or None if unknown."""
-        if self.errs.duration:
-            return min(1.0, seconds / self.errs.duration)
-        if self.feeder is not None and self.feeder.data:
-            return min(1.0, self.feeder.fed / len(self.feeder.data))
-        return None
-
-    def finish(self) -> None:
-        """Wait for ffmpeg; NoStreamError or MediaError naming the source if it failed."""
-        code = self.proc.wait()
-        self.errs.join(timeout=5)
-        if code == 0:
-            return
-        text = self.errs.text()
-        if "matches no streams" in text or "does not contain any stream" in text:
-            raise NoStreamError(
-                f"{self.name!r} has no {self.what} stream, so its {self.what} cannot be "
-                f"matched with the data; pass a file with {self.what}, or use the other method"
-            )
-        raise MediaError(
-            f"ffmpeg could not decode the {self.what} of {self.name!r} (exit status {code}): {text}"
-        )
+def _no_stream(run: FfmpegRun) -> str:
+    return (
+        f"{run.name!r} has no {run.what} stream, so its {run.what} cannot be matched with the "
+        f"data; pass a file with {run.what}, or use the other method"
+    )
 
 
 def _report(progress: Callable[[float], None] | None, value: float | None) -> None:
@@ -269,7 +187,7 @@ def audio_onsets(
     after = ["-map", "0:a:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", str(rate)]
     after += ["-c:a", "pcm_f32le", "-f", "f32le"]
     parts: list[np.ndarray] = []
-    with _Decode(source, [], after, "audio") as run:
+    with FfmpegRun(source, [], after, "audio") as run:
         buf = bytearray(_CHUNK_BYTES + 4)
         view = memoryview(buf)
         have = 0  # bytes in buf (a partial sample is carried over to the next read)
@@ -293,7 +211,7 @@ def audio_onsets(
                 buf[: have - 4 * n] = buf[4 * n : have]
                 have -= 4 * n
             _report(progress, run.fraction(done / rate))
-        run.finish()
+        run.finish(_no_stream(run))
     energy = np.concatenate(parts) if parts else np.zeros(0)
     _report(progress, 1.0)
     return Feature(per_bin / rate, per_bin / rate, _onsets(energy), "audio")
@@ -361,13 +279,13 @@ def motion_energy(
     after = ["-map", "0:V:0", "-an", "-sn", "-dn", "-vf", vf, "-fps_mode", "cfr"]
     after += ["-f", "yuv4mpegpipe"]
     parts: list[np.ndarray] = []
-    with _Decode(source, _VIDEO_SPEED, after, "video") as run:
+    with FfmpegRun(source, _VIDEO_SPEED, after, "video") as run:
         try:
             head = _y4m_header(run.stdout)
         except (ValueError, KeyError) as err:
             raise MediaError(f"cannot decode the video of {run.name!r}: {err}") from err
         if head is None:
-            run.finish()  # raises with ffmpeg's message when it failed
+            run.finish(_no_stream(run))  # raises with ffmpeg's message when it failed
             raise MediaError(f"ffmpeg decoded no video frames from {run.name!r}")
         w, h, fps, size = head
         pixels = w * h
@@ -391,7 +309,7 @@ def motion_energy(
             previous = grey[-1:]
             frames += n
             _report(progress, run.fraction(frames / fps))
-        run.finish()
+        run.finish(_no_stream(run))
     if frames == 0:
         raise MediaError(f"ffmpeg decoded no video frames from {run.name!r}")
     _report(progress, 1.0)

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import io
 import re
+import subprocess
 import threading
-from typing import IO
+from types import TracebackType
+from typing import IO, cast
 
-from .errors import MediaError
+from .errors import MediaError, NoStreamError
 from .media import URL_PATH_PREFIX, MediaSource, mask_url
 
 STDERR_LINES = 40
@@ -31,7 +34,7 @@ FEED_BYTES = 1 << 16
 
 _DURATION = re.compile(rb"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
 
-__all__ = ["PIPE_BYTES", "Feeder", "Stderr", "describe", "ffmpeg_exe", "input_args"]
+__all__ = ["PIPE_BYTES", "Feeder", "FfmpegRun", "Stderr", "describe", "ffmpeg_exe", "input_args"]
 
 
 def ffmpeg_exe() -> str:
@@ -130,3 +133,92 @@ class Feeder(threading.Thread):
         finally:
             with contextlib.suppress(OSError):
                 self.stream.close()
+
+
+class FfmpegRun:
+    """One ffmpeg run writing to a pipe: start, read ``stdout``, then :meth:`finish`.
+
+    ``before`` and ``after`` are ffmpeg's options before and after the input; the output
+    goes to ``pipe:1``. A source given as bytes is fed on ``pipe:0`` by a thread. A context
+    manager: leaving it kills ffmpeg if it still runs and joins its threads.
+
+    Args:
+        source: the media (a file, an http(s) URL, or bytes).
+        before: options before the input (decoder options), list of str.
+        after: options after the input (stream mapping, filters, output format).
+        what: what is decoded ("audio", "video"), in messages.
+    """
+
+    def __init__(self, source: MediaSource, before: list[str], after: list[str], what: str) -> None:
+        self.name = describe(source)
+        self.what = what
+        inputs = input_args(source, self.name, what)
+        exe = ffmpeg_exe()
+        cmd = [exe, "-hide_banner", "-nostdin", "-nostats", *before, *inputs, *after, "pipe:1"]
+        feeding = source.source == "bytes"
+        try:
+            self.proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.PIPE if feeding else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pipesize=PIPE_BYTES,
+            )
+        except OSError as err:
+            raise MediaError(
+                f"cannot run ffmpeg ({exe}) to decode the {what} of {self.name!r}: {err}; "
+                "reinstall imageio-ffmpeg (pip install --force-reinstall imageio-ffmpeg)"
+            ) from err
+        assert self.proc.stdout is not None and self.proc.stderr is not None
+        self.errs = Stderr(self.proc.stderr)
+        self.errs.start()
+        self.feeder: Feeder | None = None
+        if feeding:
+            assert self.proc.stdin is not None and source.data is not None
+            self.feeder = Feeder(self.proc.stdin, source.data)
+            self.feeder.start()
+        self.stdout = cast(io.BufferedReader, self.proc.stdout)
+
+    def __enter__(self) -> FfmpegRun:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        err: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.stdout.close()
+        self.errs.join(timeout=5)
+        if self.feeder is not None:
+            self.feeder.join(timeout=5)
+
+    def fraction(self, seconds: float) -> float | None:
+        """How far ``seconds`` of decoded media is into the input (0..1), or None if unknown."""
+        if self.errs.duration:
+            return min(1.0, seconds / self.errs.duration)
+        if self.feeder is not None and self.feeder.data:
+            return min(1.0, self.feeder.fed / len(self.feeder.data))
+        return None
+
+    def finish(self, no_stream: str | None = None) -> None:
+        """Wait for ffmpeg; NoStreamError (with ``no_stream`` as its message, when given) or
+        MediaError naming the source if it failed."""
+        code = self.proc.wait()
+        self.errs.join(timeout=5)
+        if self.feeder is not None:
+            self.feeder.join(timeout=5)
+        if code == 0:
+            return
+        text = self.errs.text()
+        if "matches no streams" in text or "does not contain any stream" in text:
+            raise NoStreamError(
+                no_stream
+                or f"{self.name!r} has no {self.what} stream; pass a file with {self.what}"
+            )
+        raise MediaError(
+            f"ffmpeg could not decode the {self.what} of {self.name!r} (exit status {code}): {text}"
+        )

@@ -447,7 +447,7 @@ def suggest_alignment(
         The candidates (:class:`Candidate`), sorted by confidence, highest first.
 
     Raises:
-        ~tsvideo_widget.features.NoStreamError: the media has no stream for the method
+        ~tsvideo_widget.errors.NoStreamError: the media has no stream for the method
             asked for (a MediaError naming it).
         MediaError: the media cannot be decoded (the message names it).
         TsvError: an unknown ``method`` or ``media_kind``, "motion" for an audio track, or
