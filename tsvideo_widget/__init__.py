@@ -2,10 +2,13 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .alignfit import AlignmentFit
 from .data import DataError
+from .errors import AlignmentError
 from .export import to_html
 from .media import MediaError
 from .sample import Sample, sample
+from .suggestions import Suggestions
 from .timemap import TimeMap
 from .widget import TimeSeriesVideo
 
@@ -15,9 +18,12 @@ except PackageNotFoundError:  # running from a source tree that was never instal
     __version__ = "0.0.0"
 
 __all__ = [
+    "AlignmentError",
+    "AlignmentFit",
     "DataError",
     "MediaError",
     "Sample",
+    "Suggestions",
     "TimeMap",
     "TimeSeriesVideo",
     "__version__",

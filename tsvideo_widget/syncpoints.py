@@ -58,11 +58,11 @@ def normalize(point: Mapping[str, Any], series: Series, tracks: Sequence[str]) -
             f"a sync point must be a dict with {list(KEYS)}, got {type(point).__name__}"
         )
     pid = point.get("id")
+    what = f"sync point {pid}"
     if is_missing(pid):
-        pid = new_id()
+        pid, what = new_id(), "the new sync point"
     elif not isinstance(pid, str) or not pid:
         raise AlignmentError(f"sync point id must be a non-empty str, got {pid!r:.60}")
-    what = f"sync point {pid}"
     extra = sorted(set(point) - set(KEYS))
     if extra:
         raise AlignmentError(f"{what} has unknown keys {extra}; a sync point has {list(KEYS)}")
