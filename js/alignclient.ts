@@ -23,7 +23,8 @@ export interface Fit {
   knots: [number, number][] | null;
   rms_ms: number;
   max_ms: number;
-  residuals: { id: string; data_time: number; media_time: number; residual_ms: number }[];
+  /** Each sync point's residual (media time minus fitted, ms), by id. */
+  residuals: { id: string; media_time: number; residual_ms: number }[];
 }
 
 /** A suggested alignment of a track. */

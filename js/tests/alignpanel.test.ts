@@ -34,8 +34,8 @@ const fit = {
   rms_ms: 2.5,
   max_ms: 5,
   residuals: [
-    { id: "p1", data_time: 2, media_time: 3.51, residual_ms: 4.8 },
-    { id: "p2", data_time: 6, media_time: 7.5, residual_ms: -5 },
+    { id: "p1", media_time: 3.51, residual_ms: 4.8 },
+    { id: "p2", media_time: 7.5, residual_ms: -5 },
   ],
 };
 

@@ -96,8 +96,8 @@ describe("alignment numbers as text", () => {
     rms_ms: 3.21,
     max_ms: 5.5,
     residuals: [
-      { id: "a", data_time: 1, media_time: 2.5, residual_ms: 1.25 },
-      { id: "b", data_time: 5, media_time: 6.5, residual_ms: -5.5 },
+      { id: "a", media_time: 2.5, residual_ms: 1.25 },
+      { id: "b", media_time: 6.5, residual_ms: -5.5 },
     ],
   };
 
