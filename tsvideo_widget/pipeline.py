@@ -13,7 +13,9 @@ it again from the traits.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,6 +112,10 @@ class Prepared:
         return {**header, "x": buffers[0], "ys": buffers[1:]}
 
 
+PARALLEL_FROM = 1 << 22
+"""Samples (all channels) from which pyramids build in parallel threads (int, about 4e6)."""
+
+
 def fingerprint(series: data_mod.Series) -> str:
     """A digest of the series' shape and times (up to 4096 evenly spaced keys), hex str.
 
@@ -124,6 +130,20 @@ def fingerprint(series: data_mod.Series) -> str:
     return h.hexdigest()[:32]
 
 
+def build_pyramids(values: list[np.ndarray]) -> list[Pyramid]:
+    """One :class:`~tsvideo_widget.decimate.Pyramid` per channel, built on every CPU at once.
+
+    numpy's block reductions release the GIL, so channels build in parallel threads: on 2
+    CPUs 8 channels of 1e8 float32 take about half the time of one after another. A single
+    channel, or a small series, is built in this thread.
+    """
+    workers = min(len(values), os.cpu_count() or 1)
+    if workers < 2 or sum(v.shape[0] for v in values) < PARALLEL_FROM:
+        return [Pyramid(v) for v in values]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tsvideo-pyramid") as pool:
+        return list(pool.map(Pyramid, values))
+
+
 def prepare(config: Config) -> Prepared:
     """The prepared series for ``config``; raises DataError (a TraitError) for bad data."""
     series = data_mod.prepare(
@@ -135,7 +155,7 @@ def prepare(config: Config) -> Prepared:
     )
     return Prepared(
         series=series,
-        pyramids=[Pyramid(v) for v in series.values],
+        pyramids=build_pyramids(series.values),
         dtypes=[wire_dtype(v.dtype) for v in series.values],
         fingerprint=fingerprint(series),
     )
