@@ -368,21 +368,3 @@ def test_tiny_inputs(n: int) -> None:
     s = series_of(t, t.copy())
     d = decimate(s, [Pyramid(c) for c in s.values], 0.0, s.span, 4)
     assert np.nanmin(d.ys[0]) == 0 and np.nanmax(d.ys[0]) == n - 1
-
-
-def test_pyramids_built_in_parallel_equal_those_built_one_by_one(monkeypatch) -> None:
-    from tsvideo_widget import pipeline
-
-    rng = np.random.default_rng(0)
-    values = [rng.normal(size=200_003).astype(dtype) for dtype in (np.float32, np.float64)]
-    values.append(rng.integers(-500, 500, size=150_001).astype(np.int16))
-    values[0][::7] = np.nan
-    monkeypatch.setattr(pipeline, "PARALLEL_FROM", 1)  # force the threads for this small size
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
-    built = pipeline.build_pyramids(values)
-    for got, v in zip(built, values, strict=True):
-        want = Pyramid(v)
-        assert got.values is v and len(got.levels) == len(want.levels)
-        for (lo, hi), (wlo, whi) in zip(got.levels, want.levels, strict=True):
-            np.testing.assert_array_equal(lo, wlo)
-            np.testing.assert_array_equal(hi, whi)

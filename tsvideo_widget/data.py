@@ -1,10 +1,13 @@
 """Loading and validating the time series.
 
 ``prepare(data, time=..., channels=...)`` turns a DataFrame, a CSV/Parquet
-path or URL, or a dict of 1-D arrays into a :class:`Series`: relative time in
-float64 seconds plus one array per channel. Channel arrays are the caller's
-own memory wherever the dtype allows (no copy), because inputs are often
-hundreds of megabytes.
+path or URL, or a dict of 1-D arrays into a :class:`Series`: the sample times
+plus one array per channel. Channel arrays are the caller's own memory wherever
+the dtype allows (no copy), because inputs are often hundreds of megabytes.
+With ``sample_rate=`` the data has no time column: the series is an
+:class:`~tsvideo_widget.evenseries.EvenSeries` whose times are computed, and a
+dict of arrays is never put in a DataFrame (each array, a ``np.memmap``
+included, is kept by reference).
 
 Time is kept exactly as the caller stored it: float numbers as float64,
 integer numbers (epoch nanoseconds from ROS and many loggers) as int64, and
@@ -24,15 +27,16 @@ to change the timeout, set ``tsvideo_widget.readers.URL_TIMEOUT_S``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import DataError, TsvTypeError
+from .evenseries import check_sample_rate, even_series
 from .readers import URL_TIMEOUT_S, as_frame
-from .series import _INT64_MAX, TIME_UNITS, Series, TimeKind
+from .series import _INT64_MAX, TIME_UNITS, KeyedSeries, Series, TimeKind
 from .timecol import (
     first_bad_row,
     first_step_back,
@@ -76,7 +80,10 @@ def _check_channel(df: pd.DataFrame, c: str, time: str | None) -> None:
         )
     if c == time:
         raise DataError(f"channel {c!r} is the time column; it cannot also be a channel")
-    dtype = df[c].dtype
+    _check_dtype(c, df[c].dtype)
+
+
+def _check_dtype(c: str, dtype: Any) -> None:
     if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
         raise DataError(
             f"channel {c!r} has dtype {dtype}, not numbers; convert it with "
@@ -89,12 +96,27 @@ def _check_channel(df: pd.DataFrame, c: str, time: str | None) -> None:
         )
 
 
+def _channel_list(channels: Sequence[str]) -> list[str]:
+    """The channels a caller named, as a list of str: refused if a str, empty or repeated."""
+    if isinstance(channels, str):
+        raise TsvTypeError(f"channels must be a list of column names, got the string {channels!r}")
+    chosen = [str(c) for c in channels]
+    if not chosen:
+        raise DataError("channels=[] names no channel: name at least one numeric column")
+    twice = sorted({c for c in chosen if chosen.count(c) > 1})
+    if twice:
+        raise DataError(f"channels names {', '.join(map(repr, twice))} more than once")
+    return chosen
+
+
 def prepare(
     data: Any,
     time: str | None = "time",
     channels: Sequence[str] | None = None,
     time_unit: str = "s",
     sort: bool = False,
+    sample_rate: float | None = None,
+    start: Any = None,
 ) -> Series:
     """Validate ``data`` and return a :class:`Series`.
 
@@ -107,6 +129,14 @@ def prepare(
         channels: columns to plot (list of str); default every numeric column but time.
         time_unit: unit of a numeric time column: "s" (default), "ms", "us", "ns", "min" or "h".
         sort: sort the rows by time first (default False: unsorted time is an error).
+        sample_rate: samples per second (float Hz > 0) of evenly sampled data with
+            no time column, or None (default: the times are a column or the index).
+            Sample ``i`` is then at ``start + i / sample_rate``; ``time`` must name
+            no column of the data, and ``sort=True`` is refused.
+        start: the first sample's time with ``sample_rate``: a number in
+            ``time_unit`` (default 0.0; an int for integer time), or a datetime
+            (Timestamp, datetime or ISO 8601 string). See
+            :func:`tsvideo_widget.evenseries.even_series`.
 
     Raises:
         DataError: a missing, unsorted, NaN or unparseable time column; a missing
@@ -117,6 +147,13 @@ def prepare(
     """
     if time_unit not in TIME_UNITS:
         raise DataError(f"time_unit {time_unit!r} is not known; use one of {', '.join(TIME_UNITS)}")
+    if sample_rate is not None:
+        return _prepare_even(data, time, channels, time_unit, sort, sample_rate, start)
+    if start is not None:
+        raise DataError(
+            f"start={start!r:.40} places evenly sampled data and needs sample_rate=; with a "
+            "time column the times come from the column: drop start=, or pass sample_rate="
+        )
     df = as_frame(data)
     _check_columns(df.columns)
     if len(df) == 0:
@@ -124,13 +161,7 @@ def prepare(
     raw_time, time_name = time_values(df, time)
 
     if channels is None:
-        chosen = [
-            str(c)
-            for c in df.columns
-            if c != time
-            and pd.api.types.is_numeric_dtype(df[c].dtype)
-            and not pd.api.types.is_bool_dtype(df[c].dtype)
-        ]
+        chosen = [str(c) for c in df.columns if c != time and _is_channel_dtype(df[c].dtype)]
         if not chosen:
             raise DataError(
                 f"no numeric columns to plot besides the time column {time_name!r} "
@@ -138,16 +169,7 @@ def prepare(
                 "columns"
             )
     else:
-        if isinstance(channels, str):
-            raise TsvTypeError(
-                f"channels must be a list of column names, got the string {channels!r}"
-            )
-        chosen = [str(c) for c in channels]
-        if not chosen:
-            raise DataError("channels=[] names no channel: name at least one numeric column")
-        twice = sorted({c for c in chosen if chosen.count(c) > 1})
-        if twice:
-            raise DataError(f"channels names {', '.join(map(repr, twice))} more than once")
+        chosen = _channel_list(channels)
     for c in chosen:
         _check_channel(df, c, time)
 
@@ -202,7 +224,7 @@ def prepare(
         unit = time_unit
 
     values = [_channel_array(df[c]) for c in chosen]
-    return Series(
+    return KeyedSeries(
         key=np.ascontiguousarray(order_key),
         channels=chosen,
         values=values,
@@ -226,3 +248,85 @@ def _channel_array(col: pd.Series) -> np.ndarray:
     if arr.dtype.kind in "fiu":
         return arr
     return arr.astype(np.float64)
+
+
+def _prepare_even(
+    data: Any,
+    time: str | None,
+    channels: Sequence[str] | None,
+    time_unit: str,
+    sort: bool,
+    sample_rate: Any,
+    start: Any,
+) -> Series:
+    """:func:`prepare` with ``sample_rate``: no time column, the times computed."""
+    rate = check_sample_rate(sample_rate)
+    if sort:
+        raise DataError(
+            f"sort=True with sample_rate={rate!r}: evenly sampled data is in order by "
+            "construction, so there is nothing to sort; drop sort=True (or give the times as a "
+            "column and drop sample_rate= to sort by them)"
+        )
+    if time is not None and not isinstance(time, str):
+        raise TsvTypeError(f"time must be a column name (str) or None, got {time!r}")
+    if isinstance(data, Mapping):
+        _check_columns(pd.Index(list(data.keys()), dtype=object))
+        names = list(data) if channels is None else _channel_list(channels)
+        if not names:
+            raise DataError("the dict holds no arrays: pass {'name': array, ...}, one per channel")
+        columns: Sequence[Any] = list(data)
+    else:
+        df = as_frame(data)
+        _check_columns(df.columns)
+        columns = list(df.columns)
+    if time is not None and time in columns:
+        raise DataError(
+            f"the data has a time column {time!r} and sample_rate={rate!r} Hz places the "
+            f"samples too: drop one. Drop sample_rate= (and start=) to use the column, or drop "
+            f"the column (df.drop(columns={time!r}), or leave it out of the dict) and pass "
+            "time=None to use the rate"
+        )
+    if isinstance(data, Mapping):
+        values = _even_arrays(data, names)
+        index: pd.Index = pd.RangeIndex(values[0].shape[0])
+    else:
+        if channels is None:
+            names = [str(c) for c in df.columns if _is_channel_dtype(df[c].dtype)]
+            if not names:
+                raise DataError(
+                    f"no numeric columns to plot (columns: {list(map(str, df.columns))}); "
+                    "pass channels=[...] naming numeric columns"
+                )
+        else:
+            names = _channel_list(channels)
+        for c in names:
+            _check_channel(df, c, None)
+        values = [_channel_array(df[c]) for c in names]
+        index = df.index
+    n = int(values[0].shape[0])
+    if n == 0:
+        raise DataError("the data has no rows: at least one sample is needed")
+    return even_series(n, names, values, index, rate, start, time_unit)
+
+
+def _is_channel_dtype(dtype: Any) -> bool:
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _even_arrays(data: Mapping[str, Any], names: list[str]) -> list[np.ndarray]:
+    """The named dict entries as 1-D numeric arrays of one length, each the caller's own memory."""
+    values: list[np.ndarray] = []
+    for c in names:
+        if c not in data:
+            raise DataError(f"channel {c!r} is not in the dict; its keys are: {list(data)}")
+        arr = np.asarray(data[c])  # a view for every ndarray (np.memmap included): no copy
+        if arr.ndim != 1:
+            raise DataError(f"channel {c!r} has shape {arr.shape}: each must be a 1-D array")
+        _check_dtype(c, arr.dtype)
+        if values and arr.shape[0] != values[0].shape[0]:
+            raise DataError(
+                f"channel {c!r} has {arr.shape[0]} samples but {names[0]!r} has "
+                f"{values[0].shape[0]}: every channel needs one value per sample"
+            )
+        values.append(arr)
+    return values

@@ -1,8 +1,8 @@
 """The widget's data: the configuration traits, what is derived from them, and windows of it.
 
 A mixin of :class:`~tsvideo_widget.TimeSeriesVideo`, which declares the traits
-(``data``, ``time``, ``channels``, ``time_unit``, ``sort``, ``transport``,
-``_meta``, ``_overview``). The series, its pyramids and wire dtypes are
+(``data``, ``time``, ``channels``, ``time_unit``, ``sort``, ``sample_rate``, ``start``,
+``transport``, ``_meta``, ``_overview``). The series, its pyramids and wire dtypes are
 computed from the traits by :class:`~tsvideo_widget.pipeline.Pipeline`
 (memoised), never stored beside them; a configuration change that would change
 what the regions' times mean, or that the autosave file could not record, is
@@ -21,11 +21,12 @@ from . import regions as reg
 from .autosave import AutosaveFile
 from .decimate import decimate
 from .errors import RegionError, TsvError
+from .evenseries import check_sample_rate
 from .pipeline import Config, Pipeline, Prepared
 from .transport import encode_buffers, pack
 from .wire import MAX_DETAIL_BUCKETS
 
-CONFIG = ("data", "time", "channels", "time_unit", "sort")
+CONFIG = ("data", "time", "channels", "time_unit", "sort", "sample_rate", "start")
 """The traits a series is built from."""
 
 
@@ -89,8 +90,10 @@ class DataMethods(t.HasTraits):
     def _validate_config(self: _Host, proposal: t.Bunch) -> Any:
         if self._initializing:
             return proposal.value
-        name = proposal.trait.name
-        series = self._pipeline.build(self._config(**{name: proposal.value})).series
+        name, value = proposal.trait.name, proposal.value
+        if name == "sample_rate":
+            value = check_sample_rate(value)  # a float, so 1000 and 1000.0 are one configuration
+        series = self._pipeline.build(self._config(**{name: value})).series
         old = self.series
         if self.regions and (series.kind, series.unit) != (old.kind, old.unit):
             raise RegionError(
@@ -100,14 +103,14 @@ class DataMethods(t.HasTraits):
                 "same samples: regs = w.regions; w.clear_regions(); change "
                 f"{name}; w.regions = regs"
             )
-        shown = f"a new {type(proposal.value).__name__}" if name == "data" else repr(proposal.value)
+        shown = f"a new {type(value).__name__}" if name == "data" else repr(value)
         regions = self._check_regions(f"{name}={shown:.60}", series=series)
         self._check_sync_points(series, f"{name}={shown:.60}")
         if self._autosave_file is not None:
             # The file records the time column: a change that would need a write
             # that cannot happen is refused here, before anything changes.
             self._autosave_file.check_save(regions, series)
-        return proposal.value
+        return value
 
     @t.observe(*CONFIG)
     def _config_changed(self: _Host, change: t.Bunch) -> None:

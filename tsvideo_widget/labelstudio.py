@@ -232,11 +232,7 @@ def _ls_agrees(visible: Any, exact: Any, time_format: str | None) -> bool:
 
 def _ends(series: Series) -> tuple[Any, Any]:
     """The first and last sample's times, exactly, in the data's terms."""
-    if series.kind == "datetime":
-        per_tick = round(series.key_scale * 1e9)
-        span = (int(series.key[-1]) - int(series.key[0])) * per_tick
-        return series.t0, series.t0 + pd.Timedelta(span, unit="ns")
-    return series.own(series.key[0].item()), series.own(series.key[-1].item())
+    return series.t0, series.last
 
 
 def _clamp(t: Any, series: Series) -> Any:

@@ -1,4 +1,5 @@
-"""The configuration pipeline: (data, time, channels, time_unit, sort) -> what is drawn.
+"""The configuration pipeline: (data, time, channels, time_unit, sort, sample_rate, start) -> what
+is drawn.
 
 :func:`build` turns the widget's configuration traits into a :class:`Prepared`:
 the validated series, one min/max pyramid per channel, the wire dtypes, the
@@ -13,9 +14,7 @@ it again from the traits.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +40,8 @@ class Config:
         channels: channel names, or None for every numeric column.
         time_unit: unit of numeric time ("s", "ms", ...).
         sort: sort rows by time instead of refusing unsorted time.
+        sample_rate: samples per second of evenly sampled data (float Hz), or None.
+        start: the first sample's time with ``sample_rate`` (number, datetime or None).
     """
 
     data: Any
@@ -48,17 +49,31 @@ class Config:
     channels: tuple[str, ...] | None
     time_unit: str
     sort: bool
+    sample_rate: float | None = None
+    start: Any = None
 
     @staticmethod
     def of(
-        data: Any, time: str | None, channels: Sequence[str] | None, time_unit: str, sort: bool
+        data: Any,
+        time: str | None,
+        channels: Sequence[str] | None,
+        time_unit: str,
+        sort: bool,
+        sample_rate: float | None = None,
+        start: Any = None,
     ) -> Config:
         """A Config from trait values (the channel list becomes a tuple)."""
-        return Config(data, time, None if channels is None else tuple(channels), time_unit, sort)
+        chans = None if channels is None else tuple(channels)
+        return Config(data, time, chans, time_unit, sort, sample_rate, start)
 
     def key(self) -> tuple[Any, ...]:
-        """What identifies the configuration: the data by identity, the rest by value."""
-        return (id(self.data), self.time, self.channels, self.time_unit, self.sort)
+        """What identifies the configuration: the data by identity, the rest by value.
+
+        ``sample_rate`` and ``start`` count with their type and repr: ``0`` (integer
+        time) is not ``0.0`` (float time), nor is 12:00 UTC the same instant in Berlin.
+        """
+        typed = [(type(v).__qualname__, repr(v)) for v in (self.sample_rate, self.start)]
+        return (id(self.data), self.time, self.channels, self.time_unit, self.sort, *typed)
 
 
 @dataclass(frozen=True)
@@ -112,36 +127,19 @@ class Prepared:
         return {**header, "x": buffers[0], "ys": buffers[1:]}
 
 
-PARALLEL_FROM = 1 << 22
-"""Samples (all channels) from which pyramids build in parallel threads (int, about 4e6)."""
-
-
 def fingerprint(series: data_mod.Series) -> str:
     """A digest of the series' shape and times (up to 4096 evenly spaced keys), hex str.
 
-    Cheap for any size, and the same for the same data in another kernel.
+    Cheap for any size, and the same for the same data in another kernel (and for
+    evenly sampled data and the same data with its times as a column).
     """
     h = hashlib.sha256()
     h.update(repr((series.n, series.kind, series.unit, series.tz, series.channels)).encode())
     step = max(1, series.n // 4096)
-    keys = np.ascontiguousarray(series.key[::step])
+    keys = np.ascontiguousarray(series.keys_at(slice(None, None, step)))
     h.update(keys.tobytes())
-    h.update(np.ascontiguousarray(series.key[-1:]).tobytes())
+    h.update(np.ascontiguousarray(series.keys_at(slice(-1, None))).tobytes())
     return h.hexdigest()[:32]
-
-
-def build_pyramids(values: list[np.ndarray]) -> list[Pyramid]:
-    """One :class:`~tsvideo_widget.decimate.Pyramid` per channel, built on every CPU at once.
-
-    numpy's block reductions release the GIL, so channels build in parallel threads: on 2
-    CPUs 8 channels of 1e8 float32 take about half the time of one after another. A single
-    channel, or a small series, is built in this thread.
-    """
-    workers = min(len(values), os.cpu_count() or 1)
-    if workers < 2 or sum(v.shape[0] for v in values) < PARALLEL_FROM:
-        return [Pyramid(v) for v in values]
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tsvideo-pyramid") as pool:
-        return list(pool.map(Pyramid, values))
 
 
 def prepare(config: Config) -> Prepared:
@@ -152,10 +150,12 @@ def prepare(config: Config) -> Prepared:
         None if config.channels is None else list(config.channels),
         config.time_unit,
         config.sort,
+        config.sample_rate,
+        config.start,
     )
     return Prepared(
         series=series,
-        pyramids=build_pyramids(series.values),
+        pyramids=[Pyramid(v) for v in series.values],
         dtypes=[wire_dtype(v.dtype) for v in series.values],
         fingerprint=fingerprint(series),
     )

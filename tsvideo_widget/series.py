@@ -1,17 +1,22 @@
 """The validated time series: :class:`Series`, and the time units it knows.
 
 A :class:`Series` is what :func:`tsvideo_widget.data.prepare` returns and what
-decimation, regions, labels and the widget read: the time column as the caller
-stored it (float64 or int64 numbers, or int64 datetime ticks), one array per
-channel, and the conversions between a time in the column's own terms, seconds
-since the first sample, and row indices. It lives apart from the loading and
-checking code so the modules that only read a series need not import readers.
+decimation, regions, labels and the widget read: one array per channel, the
+sample times as *keys* (float64 or int64 numbers in the time unit, or int64
+datetime ticks), and the conversions between a time in the column's own terms,
+seconds since the first sample, and row indices. Every key-based conversion
+goes through three primitives, :attr:`Series.n`, :meth:`Series.keys_at` and
+:meth:`Series.search`: :class:`KeyedSeries` answers them from a stored time
+column, :class:`~tsvideo_widget.evenseries.EvenSeries` by arithmetic for
+evenly sampled data, with no time array at all. It lives apart from the loading
+and checking code so the modules that only read a series need not import readers.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -20,7 +25,7 @@ import pandas as pd
 
 from .errors import DataError, TsvTypeError
 
-__all__ = ["TIME_UNITS", "Series", "TimeKind"]
+__all__ = ["TIME_UNITS", "KeyedSeries", "Series", "TimeKind"]
 
 TIME_UNITS: dict[str, float] = {
     "ns": 1e-9,
@@ -40,34 +45,30 @@ _INT64_MAX = int(np.iinfo(np.int64).max)
 _INT64_MIN = int(np.iinfo(np.int64).min)
 
 
-@dataclass(frozen=True)
-class Series:
-    """A validated time series ready for decimation.
+@dataclass(frozen=True, kw_only=True)
+class Series(ABC):
+    """A validated time series ready for decimation (abstract: see the two kinds below).
 
-    Time is kept as the caller stored it, without a copy where possible (a
-    float64 or int64 column, or datetime64): ``key`` holds float64 numbers in
-    ``unit``, int64 numbers in ``unit`` for an integer time column (exactly:
-    epoch nanoseconds 1 ns apart stay 1 ns apart), or int64 ticks since the
-    epoch (UTC) for datetimes, in the column's own resolution. Seconds per
-    unit of ``key``: ``key_scale``. Seconds since the first sample are
-    computed for the few samples that are drawn (:meth:`rel_at`), never for
-    the whole column.
+    Sample times are *keys*: float64 numbers in ``unit``, int64 numbers in
+    ``unit`` for integer time (exactly: epoch nanoseconds 1 ns apart stay 1 ns
+    apart), or int64 ticks since the epoch (UTC) for datetimes. Seconds per
+    unit of key: ``key_scale``. Seconds since the first sample are computed for
+    the few samples that are drawn (:meth:`rel_at`), never for the whole series.
+    A subclass gives the keys: :class:`KeyedSeries` from a time column,
+    :class:`~tsvideo_widget.evenseries.EvenSeries` by arithmetic.
 
     Attributes:
-        key: the time column, sorted, no NaN: float64 or int64 numbers in ``unit``
-            (numeric), or int64 ticks (datetime).
         channels: channel (column) names, in display order.
-        values: one 1-D array per channel, same length as ``key``; NaN marks a gap.
+        values: one 1-D array per channel, one value per sample; NaN marks a gap.
         kind: "numeric" for numbers in ``unit``, "datetime" for timestamps.
-        unit: the time column's unit for numeric time ("s", "ms", ...); "s" for datetimes.
+        unit: the time unit for numeric time ("s", "ms", ...); "s" for datetimes.
         t0: first time in the column's own terms: a float, a Python int (integer
             numeric time, see :attr:`integer`), or a pandas Timestamp.
         tz: time zone name of datetime data, or None (naive or numeric).
         time_name: the time column's name ("index" when the index was used).
-        index: the rows' index labels, in the order of ``key`` (after sort=True).
+        index: the rows' index labels, in sample order (after sort=True).
     """
 
-    key: np.ndarray
     channels: list[str]
     values: list[np.ndarray]
     kind: TimeKind
@@ -77,17 +78,36 @@ class Series:
     time_name: str
     index: pd.Index
     key_scale: float = 1.0
-    """Seconds per unit of ``key`` (float, default 1.0)."""
+    """Seconds per unit of key (float, default 1.0)."""
 
+    # -- the primitives a subclass gives ----------------------------------------------------
     @property
+    @abstractmethod
     def n(self) -> int:
         """Number of samples (rows)."""
-        return int(self.key.shape[0])
 
     @property
+    @abstractmethod
+    def key_dtype(self) -> np.dtype:
+        """The keys' dtype: float64, or int64 (integer time, datetime ticks)."""
+
+    @abstractmethod
+    def keys_at(self, idx: Any) -> Any:
+        """Keys at row index ``idx`` (an int, a slice or an index array), like ``key[idx]``."""
+
+    @abstractmethod
+    def search(self, keys: Any, side: Literal["left", "right"]) -> Any:
+        """Rows where ``keys`` (scalar or array, in :attr:`key_dtype`) would be inserted.
+
+        ``np.searchsorted`` on the series' keys: "left" gives the first row whose
+        key is at or after each key, "right" the first row after it.
+        """
+
+    # -- everything else, in terms of them --------------------------------------------------
+    @property
     def integer(self) -> bool:
-        """True for numeric time held as integers (int64 ``key``, ``t0`` and :meth:`own` ints)."""
-        return self.kind == "numeric" and self.key.dtype.kind in "iu"
+        """True for numeric time held as integers (int64 keys, ``t0`` and :meth:`own` ints)."""
+        return self.kind == "numeric" and self.key_dtype.kind in "iu"
 
     @property
     def exact(self) -> bool:
@@ -97,7 +117,7 @@ class Series:
     @property
     def last(self) -> Any:
         """The last sample's time in the column's own terms, exactly (int, float or Timestamp)."""
-        k = self.key[self.n - 1]
+        k = self.keys_at(self.n - 1)
         if self.kind == "numeric":
             return int(k) if self.integer else float(k)
         ns = int(k) * round(self.key_scale * 1e9)
@@ -206,8 +226,8 @@ class Series:
 
     def rel_at(self, idx: Any) -> Any:
         """Seconds since the first sample at row index (or index array, or slice) ``idx``."""
-        v = self.key[idx]
-        d = v - self.key[0]
+        v = self.keys_at(idx)
+        d = v - self.keys_at(0)
         if isinstance(d, np.ndarray):
             return d.astype(np.float64) * self.key_scale
         return float(d) * self.key_scale
@@ -220,31 +240,33 @@ class Series:
         int64 column with a float would make numpy convert the whole column.
         """
         d = np.asarray(rel, dtype=np.float64) / self.key_scale
-        if self.key.dtype.kind in "iu":
-            return self.key[0] + np.ceil(d - _tick_slack(d)).astype(self.key.dtype)
-        return (self.key[0] + d).astype(self.key.dtype)
+        k0, dtype = self.keys_at(0), self.key_dtype
+        if dtype.kind in "iu":
+            return k0 + np.ceil(d - _tick_slack(d)).astype(dtype)
+        return (k0 + d).astype(dtype)
 
     def indices_at_rel(self, rel: Any) -> np.ndarray:
-        """First row at or after each relative time in ``rel`` (int64 array, binary search)."""
-        return np.searchsorted(self.key, self.key_threshold(rel), side="left").astype(np.int64)
+        """First row at or after each relative time in ``rel`` (int64 array, via :meth:`search`)."""
+        return np.asarray(self.search(self.key_threshold(rel), "left")).astype(np.int64)
 
     def sample_index(self, rel: float, side: Literal["left", "right"] = "left") -> int:
-        """Row index where relative time ``rel`` would be inserted (binary search).
+        """Row index where relative time ``rel`` would be inserted (via :meth:`search`).
 
         ``left``: the first row at or after ``rel``; ``right``: the first row after it.
         """
         if side == "left":
             return int(self.indices_at_rel(rel))
         d = float(rel) / self.key_scale
-        if self.key.dtype.kind in "iu":
-            thr = self.key[0] + np.asarray(math.floor(d + _tick_slack(d)), dtype=self.key.dtype)
+        k0, dtype = self.keys_at(0), self.key_dtype
+        if dtype.kind in "iu":
+            thr = k0 + np.asarray(math.floor(d + _tick_slack(d)), dtype=dtype)
         else:
             # key[0] + (key[i] - key[0]) can round an ulp below key[i]: allow a few
             # ulps so the last sample's own time still includes the last sample.
-            base = float(self.key[0]) + d
-            slack = (abs(float(self.key[0])) + abs(d)) * 1e-15
-            thr = np.asarray(base + slack, dtype=self.key.dtype)
-        return int(np.searchsorted(self.key, thr, side="right"))
+            base = float(k0) + d
+            slack = (abs(float(k0)) + abs(d)) * 1e-15
+            thr = np.asarray(base + slack, dtype=dtype)
+        return int(self.search(thr, "right"))
 
     def index_of(self, t: Any, side: Literal["left", "right"] = "left") -> int:
         """Row index where time ``t`` (the column's own terms) would be inserted, exactly."""
@@ -254,13 +276,46 @@ class Series:
                 return self.n
             if v < _INT64_MIN:
                 return 0
-            return int(np.searchsorted(self.key, np.int64(v), side=side))
+            return int(self.search(np.int64(v), side))
         if self.kind == "numeric":
-            return int(np.searchsorted(self.key, v, side=side))
+            return int(self.search(np.float64(v), side))
         # Integer ticks: the first tick at or after t (left), the last at or before t (right).
         ns, per = int(v.value), round(self.key_scale * 1e9)
         k = -(-ns // per) if side == "left" else ns // per
-        return int(np.searchsorted(self.key, k, side=side))
+        return int(self.search(np.int64(k), side))
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyedSeries(Series):
+    """A :class:`Series` whose sample times are a stored time column (``key``).
+
+    Time is kept as the caller stored it, without a copy where possible (a
+    float64 or int64 column, or datetime64).
+
+    Attributes:
+        key: the time column, sorted, no NaN: float64 or int64 numbers in ``unit``
+            (numeric), or int64 ticks (datetime), one per sample.
+    """
+
+    key: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of samples (rows)."""
+        return int(self.key.shape[0])
+
+    @property
+    def key_dtype(self) -> np.dtype:
+        """The time column's dtype (float64 or int64)."""
+        return self.key.dtype
+
+    def keys_at(self, idx: Any) -> Any:
+        """``key[idx]``."""
+        return self.key[idx]
+
+    def search(self, keys: Any, side: Literal["left", "right"]) -> Any:
+        """``np.searchsorted(key, keys, side)``: a binary search of the column."""
+        return np.searchsorted(self.key, keys, side=side)
 
 
 def _tick_slack(d: Any) -> Any:

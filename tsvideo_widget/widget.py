@@ -37,6 +37,7 @@ from .alignmethods import AlignMethods
 from .autosave import AutosaveFile
 from .datamethods import DataMethods
 from .errors import AlignmentError, RegionError, TsvError, TsvTypeError
+from .evenseries import check_sample_rate
 from .labeling import RegionMethods, locked
 from .mapping import MappingMethods
 from .pipeline import OVERVIEW_BUCKETS, Config, Pipeline, Prepared
@@ -115,6 +116,11 @@ class TimeSeriesVideo(
         channels: columns to plot; default every numeric column but time.
         time_unit: unit of a numeric time column: "s" (default), "ms", "us", "ns", "min", "h".
         sort: sort rows by time instead of rejecting unsorted time. Default False.
+        sample_rate: samples per second (float Hz > 0) of evenly sampled data without a
+            time column, or None (default). Sample ``i`` is at ``start + i / sample_rate``;
+            a dict of arrays (``np.memmap`` included) is then used by reference, never copied.
+        start: the first sample's time with ``sample_rate``: a number in ``time_unit``
+            (default 0.0; an int for integer time) or a datetime (Timestamp, ISO string).
         media_kind: "video" or "audio" to override the kind guessed from the name (every
             track), or a dict track name -> kind.
         labels: label names (list) or name -> CSS colour (dict) for labeling.
@@ -145,6 +151,23 @@ class TimeSeriesVideo(
         list(data_mod.TIME_UNITS), default_value="s", help="Unit of numeric time (str, 's')."
     )
     sort = t.Bool(False, help="Sort rows by time instead of raising on unsorted time.")
+    sample_rate = tt.AnyValue(
+        None,
+        allow_none=True,
+        help=(
+            "Samples per second (float Hz > 0) of evenly sampled data without a time column, "
+            "or None (default: times from the time column or index). Sample i is at "
+            "start + i / sample_rate."
+        ),
+    )
+    start = tt.AnyValue(
+        None,
+        allow_none=True,
+        help=(
+            "First sample's time with sample_rate: a number in time_unit (None: 0.0; an int "
+            "for integer time) or a datetime (Timestamp, datetime, ISO 8601 string)."
+        ),
+    )
     media = tt.Media(
         None,
         allow_none=True,
@@ -248,6 +271,8 @@ class TimeSeriesVideo(
         channels: list[str] | None = None,
         time_unit: str = "s",
         sort: bool = False,
+        sample_rate: float | None = None,
+        start: Any = None,
         media_kind: str | None = None,
         labels: Any = None,
         autosave: str | os.PathLike[str] | None = None,
@@ -268,7 +293,9 @@ class TimeSeriesVideo(
         self._autosave_file: AutosaveFile | None = None
         # Everything is checked here first, so a refused construction opens no comm.
         self._initializing = True
-        prepared = self._pipeline.build(Config.of(data, time, channels, time_unit, sort))
+        sample_rate = check_sample_rate(sample_rate)
+        config = Config.of(data, time, channels, time_unit, sort, sample_rate, start)
+        prepared = self._pipeline.build(config)
         sources = self._resolve_media(media, media_kind)
         label_names = None if check.labels(labels) is None else list(labels)
         path = type(self).autosave.validate(self, autosave)
@@ -298,6 +325,8 @@ class TimeSeriesVideo(
             channels=channels,
             time_unit=time_unit,
             sort=sort,
+            sample_rate=sample_rate,
+            start=start,
             media=media,
             media_kind=media_kind,
             labels=labels,
