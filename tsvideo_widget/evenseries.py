@@ -37,22 +37,13 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, TsvTypeError
-from .series import _INT64_MAX, _INT64_MIN, TIME_UNITS, Series, TimeKind
+from .series import _INT64_MAX, _INT64_MIN, EXACT_UNITS, TIME_UNITS, Series, TimeKind
 
 __all__ = ["EVEN_TIME_NAME", "EvenSeries", "check_sample_rate", "even_series"]
 
 EVEN_TIME_NAME = "time"
 """The name an evenly sampled series' time goes by in messages and label files (str)."""
 
-_EXACT_UNITS: dict[str, Fraction] = {
-    "ns": Fraction(1, 10**9),
-    "us": Fraction(1, 10**6),
-    "ms": Fraction(1, 1000),
-    "s": Fraction(1),
-    "min": Fraction(60),
-    "h": Fraction(3600),
-}
-"""Seconds per unit, exactly (``series.TIME_UNITS`` as fractions)."""
 
 _WHOLE_SLACK = 2.0**-48
 """Relative distance from a whole number of units that still counts as whole: a period
@@ -269,7 +260,7 @@ def even_series(
         raise TsvTypeError(f"start must be a time, got the bool {start!r}")
     if isinstance(start, numbers.Integral):
         t0: Any = int(start)
-        q = 1 / (per_second * _EXACT_UNITS[time_unit])
+        q = 1 / (per_second * EXACT_UNITS[time_unit])
         whole = _whole(q)
         if whole is None:
             raise DataError(
@@ -284,7 +275,7 @@ def even_series(
         t0 = float(start)
         if not math.isfinite(t0):
             raise DataError(f"start must be a finite number of {time_unit}, got {start!r}")
-        step, per = _float_step(1 / (per_second * _EXACT_UNITS[time_unit]))
+        step, per = _float_step(1 / (per_second * EXACT_UNITS[time_unit]))
         if not math.isfinite(t0 + (n - 1) * step):
             raise DataError(
                 f"sample_rate={rate!r} Hz from start={start!r} puts the last of {n} samples "

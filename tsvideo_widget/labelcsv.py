@@ -18,7 +18,8 @@ import pandas as pd
 from .data import Series
 from .errors import LabelFileError
 from .labelrecords import _bad, _check_kind, _derived, _FileTime, _region
-from .labelvalues import _SURROGATE, _UNITS, _json_text, _load_json, _Row, _time_text
+from .labelvalues import _SURROGATE, _json_text, _load_json, _Row, _time_text
+from .series import EXACT_UNITS
 from .timemap import TimeMap
 
 _TEXT_COLUMNS = ("id", "label", "channel")
@@ -179,10 +180,11 @@ def _parse_csv(text: str, series: Series, source: str) -> list[dict[str, Any]]:
             raise _bad(
                 source, f"{where}: time_kind {_shown(got, 'time_kind')} is not numeric or datetime"
             )
-        if kind == "numeric" and unit not in _UNITS:
+        if kind == "numeric" and unit not in EXACT_UNITS:
             raise _bad(
                 source,
-                f"{where}: time_unit {_shown(got, 'time_unit')}; known units: {', '.join(_UNITS)}",
+                f"{where}: time_unit {_shown(got, 'time_unit')}; known units: "
+                f"{', '.join(EXACT_UNITS)}",
             )
         ft = _FileTime(kind, unit if kind == "numeric" else None, fields.get("time_zone"), True)
         _check_kind(ft, series, source, f"{where} ")

@@ -92,12 +92,12 @@ from .labelcsv import _dumps_csv, _parse_csv
 from .labelrecords import _bad, _check_kind, _derived, _FileTime, _region
 from .labelstudio import from_label_studio, to_label_studio
 from .labelvalues import (
-    _UNITS,
     _json_text,
     _load_json,
     _Row,
     _rows,
 )
+from .series import EXACT_UNITS
 from .timemap import TimeMap
 
 __all__ = [
@@ -229,8 +229,8 @@ def _parse_json(text: str, series: Series, source: str) -> list[dict[str, Any]]:
         if not isinstance(time, dict) or time.get("kind") not in ("numeric", "datetime"):
             raise _bad(source, f'has no "time": {{"kind": "numeric" | "datetime", ...}} ({time!r})')
         unit, tz = time.get("unit"), time.get("tz")
-        if time["kind"] == "numeric" and unit not in _UNITS:
-            raise _bad(source, f"has time unit {unit!r}; known units: {', '.join(_UNITS)}")
+        if time["kind"] == "numeric" and unit not in EXACT_UNITS:
+            raise _bad(source, f"has time unit {unit!r}; known units: {', '.join(EXACT_UNITS)}")
         if tz is not None and not isinstance(tz, str):
             raise _bad(source, f"has time zone {tz!r}, not a name")
         ft = _FileTime(time["kind"], unit if time["kind"] == "numeric" else None, tz, True)

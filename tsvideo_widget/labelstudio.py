@@ -33,7 +33,6 @@ import pandas as pd
 from .data import Series
 from .errors import LabelFileError
 from .labelvalues import (
-    _UNITS,
     _convert_number,
     _iso,
     _json_text,
@@ -43,6 +42,7 @@ from .labelvalues import (
     _time_text,
     _to_zone,
 )
+from .series import EXACT_UNITS
 
 __all__ = [
     "from_label_studio",
@@ -242,7 +242,7 @@ def _clamp(t: Any, series: Series) -> Any:
     if series.kind == "datetime":
         tol = pd.Timedelta(1, unit="us")
     else:
-        ticks = Fraction(1, 10**6) / _UNITS[series.unit]
+        ticks = Fraction(1, 10**6) / EXACT_UNITS[series.unit]
         tol = int(ticks) if series.integer else float(ticks)
     if first - tol <= t < first:
         return first

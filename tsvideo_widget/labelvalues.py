@@ -30,16 +30,7 @@ import pandas as pd
 
 from .data import Series
 from .errors import LabelFileError
-
-_UNITS: dict[str, Fraction] = {
-    "ns": Fraction(1, 10**9),
-    "us": Fraction(1, 10**6),
-    "ms": Fraction(1, 1000),
-    "s": Fraction(1),
-    "min": Fraction(60),
-    "h": Fraction(3600),
-}
-"""Seconds per unit, exactly (``data.TIME_UNITS`` as fractions)."""
+from .series import EXACT_UNITS
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_TEXT = re.compile(r"[+-]?\d+")
@@ -239,7 +230,7 @@ def _convert_number(v: int | float, unit: str, series: Series) -> int | float:
     """A number in ``unit`` in the data's unit and type; ValueError when it cannot be exact."""
     if isinstance(v, float) and not math.isfinite(v):
         raise ValueError(f"{v!r} is not finite")
-    ratio = _UNITS[unit] / _UNITS[series.unit]
+    ratio = EXACT_UNITS[unit] / EXACT_UNITS[series.unit]
     if isinstance(v, int):
         q = v * ratio
         if not series.integer:

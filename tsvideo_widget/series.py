@@ -18,6 +18,7 @@ import math
 import numbers
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Literal
 
 import numpy as np
@@ -36,6 +37,16 @@ TIME_UNITS: dict[str, float] = {
     "h": 3600.0,
 }
 """Seconds per unit for numeric time columns: the accepted ``time_unit`` names."""
+
+EXACT_UNITS: dict[str, Fraction] = {
+    "ns": Fraction(1, 10**9),
+    "us": Fraction(1, 10**6),
+    "ms": Fraction(1, 1000),
+    "s": Fraction(1),
+    "min": Fraction(60),
+    "h": Fraction(3600),
+}
+"""Seconds per unit, exactly (:data:`TIME_UNITS` as fractions)."""
 
 TimeKind = Literal["numeric", "datetime"]
 """What a time column holds: "numeric" (numbers in a unit) or "datetime" (timestamps)."""

@@ -21,8 +21,8 @@ import os
 import pathlib
 import threading
 import uuid
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import anywidget
 import traitlets as t
@@ -48,6 +48,8 @@ from .transport import TRANSPORTS
 from .wire import MAX_DETAIL_BUCKETS, REJECTED_MESSAGE
 
 STATIC = pathlib.Path(__file__).parent / "static"
+
+_T = TypeVar("_T")
 
 SYNC_MODES = ("ts-to-media", "both", "off")
 """Values of ``sync``."""
@@ -77,13 +79,20 @@ def _points_to_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]
     return sp.to_wire(value or [], widget.series)
 
 
-def _points_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
+def _from_browser(read: Callable[[], _T], error: type[TsvError], what: str) -> _T:
+    """``read()``, with any exception but a TraitError turned into ``error`` naming ``what``
+    (anything else would escape ``set_state``'s rollback)."""
     try:
-        return sp.from_wire(value, widget.series, widget.sync_points)
+        return read()
     except t.TraitError:
         raise
-    except Exception as err:  # anything else would escape set_state's rollback
-        raise AlignmentError(f"sync_points from the browser: {type(err).__name__}: {err}") from err
+    except Exception as err:
+        raise error(f"{what} from the browser: {type(err).__name__}: {err}") from err
+
+
+def _points_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
+    read = lambda: sp.from_wire(value, widget.series, widget.sync_points)  # noqa: E731
+    return _from_browser(read, AlignmentError, "sync_points")
 
 
 def _regions_to_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
@@ -91,12 +100,8 @@ def _regions_to_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]
 
 
 def _regions_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
-    try:
-        return reg.from_wire(value, widget.series, widget.regions)
-    except t.TraitError:
-        raise
-    except Exception as err:  # anything else would escape set_state's rollback
-        raise RegionError(f"regions from the browser: {type(err).__name__}: {err}") from err
+    read = lambda: reg.from_wire(value, widget.series, widget.regions)  # noqa: E731
+    return _from_browser(read, RegionError, "regions")
 
 
 class TimeSeriesVideo(
