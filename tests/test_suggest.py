@@ -19,13 +19,9 @@ from traitlets import TraitError
 
 from tsvideo_widget import featurecache
 from tsvideo_widget.errors import MediaError, NoStreamError, TsvError
-from tsvideo_widget.features import (
-    Feature,
-    audio_onsets,
-    channel_activity,
-    motion_energy,
-)
+from tsvideo_widget.features import Feature, channel_activity
 from tsvideo_widget.media import resolve
+from tsvideo_widget.mediafeatures import audio_onsets, motion_energy
 from tsvideo_widget.suggest import LOW_CONFIDENCE, Candidate, suggest, suggest_alignment
 
 pytest.importorskip("imageio_ffmpeg")

@@ -13,8 +13,9 @@ import threading
 from collections.abc import Callable, Hashable
 
 from .errors import TsvError
-from .features import Feature, audio_onsets, motion_energy
+from .features import Feature
 from .media import MediaSource
+from .mediafeatures import audio_onsets, motion_energy
 from .waveform import source_key
 
 __all__ = ["AUDIO_HZ", "CACHE", "FeatureCache", "media_feature"]
@@ -81,8 +82,8 @@ def media_feature(
 
     Args:
         source: the media (:func:`tsvideo_widget.media.resolve`).
-        method: "audio" (:func:`~.features.audio_onsets` at :data:`AUDIO_HZ`) or "motion"
-            (:func:`~.features.motion_energy`, 64 pixels wide).
+        method: "audio" (:func:`~.mediafeatures.audio_onsets` at :data:`AUDIO_HZ`) or "motion"
+            (:func:`~.mediafeatures.motion_energy`, 64 pixels wide).
         progress: called with the fraction decoded (0.0 to 1.0) when it is decoded.
 
     Raises:

@@ -348,7 +348,7 @@ def suggest(
     media feature's step when they differ (averaged when it is finer).
 
     Args:
-        media: the media's feature (media seconds), e.g. :func:`~.features.audio_onsets`.
+        media: the media's feature (media seconds), e.g. :func:`~.mediafeatures.audio_onsets`.
         data: the data channel's feature of the same kind (seconds since the data's first
             sample), e.g. :func:`~.features.channel_activity`.
         search: the lowest and highest offset to consider, in media seconds
