@@ -4,7 +4,11 @@
 (:mod:`tsvideo_widget.features`) and returns candidate mappings
 ``media_seconds = offset + rate * rel_data_seconds``, best first, each with a confidence.
 :func:`suggest_alignment` computes the features of a source and a channel (keeping the
-media's in a small cache, :data:`CACHE`) and calls it.
+media's in a small cache, :data:`tsvideo_widget.featurecache.CACHE`) and calls it.
+
+The fine steps (the rate, the full-resolution offset) and the constants ``MAX_DRIFT``,
+``REFINE_MIN_SECONDS``, ``SEGMENT_SECONDS`` and ``SMOOTH_SECONDS`` are in
+:mod:`tsvideo_widget.ratefit`.
 
 How
     1. **Coarse search.** Both features are averaged into coarse bins (``dt`` at least,
@@ -66,19 +70,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .correlate import parabola, peak_in, peaks, pool, psr, robust_line, xcorr
+from .correlate import parabola, peaks, pool, psr, xcorr
 from .errors import TsvError
 from .featurecache import media_feature
 from .features import Feature, channel_activity
 from .ffmpegproc import describe
 from .media import MediaSource
+from .ratefit import MAX_DRIFT, Problem, fine_offset, refine
 
 __all__ = [
     "LOW_CONFIDENCE",
-    "MAX_DRIFT",
-    "REFINE_MIN_SECONDS",
-    "SEGMENT_SECONDS",
-    "SMOOTH_SECONDS",
     "Candidate",
     "suggest",
     "suggest_alignment",
@@ -93,37 +94,6 @@ ranges of 2 and 4 minutes) the best candidate's confidence was at most 7.0 (medi
 4.5); over the same cases with shared events it was at least 12 whenever the overlap
 held 20 events or more. 8 sits above every unrelated case; true matches with only a
 handful of events can fall under it, which flags them as guesses (the safe side)."""
-
-MAX_DRIFT = 1e-3
-"""The largest clock drift searched for, as ``|rate - 1|`` (1000 ppm: 3.6 s an hour).
-
-Consumer cameras and recorders drift by 10-200 ppm; a mapping further from rate 1 than
-this needs its rate set by hand first."""
-
-REFINE_MIN_SECONDS = 120.0
-"""Seconds of overlap needed to estimate the rate (four segments of 30 s).
-
-Below this, a drift the correlation could resolve (a few ms over the overlap) would
-need more than 30 ppm: the rate is left at 1.0."""
-
-SEGMENT_SECONDS = 30.0
-"""About how long each segment of the rate estimate is (seconds of data).
-
-Long enough to hold several events (for a peak that can be trusted), short enough
-that a 1000 ppm drift moves its events by only 30 ms within it."""
-
-SMOOTH_SECONDS = 0.005
-"""For the rate's segments, both features are averaged over about this many seconds.
-
-One event is then one bump, not a train of spikes (a ringing sensor's energy at one
-sample per bin rises and falls with every half cycle), so a segment's few events give
-a peak smooth enough for the parabola: on ``tests/alignkit.py``'s 10-minute cases the
-rate error went from 4.5 to under 1 ppm. Features of 2 ms steps or coarser are left
-alone. The offset itself is taken from the unsmoothed features (smoothing shifts a
-peak toward the middle of a spike train: 1 ms at 9 ms of smoothing)."""
-
-
-_SEGMENT_LOW = 6.0  # a segment's window has fewer lags than the whole search: lower bar
 
 
 @dataclass(frozen=True)
@@ -198,17 +168,6 @@ def _on_grid(f: Feature, dt: float) -> Feature:
     return Feature(f.t0, dt, (hi - lo) / dt, f.kind)
 
 
-def _smooth(v: np.ndarray, dt: float) -> np.ndarray:
-    """``v`` averaged over a centred window of about :data:`SMOOTH_SECONDS` (odd, in bins).
-
-    Unchanged when the window would be under 3 bins (motion at a video's frame rate).
-    """
-    width = round(SMOOTH_SECONDS / dt) | 1
-    if width < 3:
-        return v
-    return np.convolve(v, np.full(width, 1.0 / width), mode="same")
-
-
 def _no_overlap(media: Feature, data: Feature, lo: float, hi: float) -> TsvError:
     """The error for features that do not overlap for any offset in [lo, hi]."""
     m0, m1 = media.t0, media.t0 + media.duration
@@ -221,117 +180,6 @@ def _no_overlap(media: Feature, data: Feature, lo: float, hi: float) -> TsvError
         f"offset in the search range ({lo:g}, {hi:g}) s; offsets from {a:.1f} to {b:.1f} s "
         f"would: widen search, for example search=({min(lo, a):.0f}, {max(hi, b):.0f})"
     )
-
-
-# --------------------------------------------------------------------------- suggest
-
-
-@dataclass(frozen=True)
-class _Problem:
-    """The two features on one grid: lag ``L`` is the offset ``base + L * dt``."""
-
-    m: np.ndarray
-    d: np.ndarray
-    dt: float
-    base: float
-    media: Feature
-    data: Feature
-
-    def lags(self, lo: float, hi: float, step: float) -> tuple[int, int]:
-        """The lag range (in bins of ``step``) of offsets ``lo..hi``."""
-        return math.ceil((lo - self.base) / step - 1e-9), math.floor((hi - self.base) / step + 1e-9)
-
-    def overlap(self, offset: float) -> tuple[int, int]:
-        """Data indices [a, b) whose media time at ``offset`` (rate 1) lies in the media."""
-        m0 = self.media.t0
-        m1 = m0 + (len(self.m) - 1) * self.dt
-        a = max(0, math.ceil((m0 - offset - self.data.t0) / self.dt))
-        b = min(len(self.d), math.floor((m1 - offset - self.data.t0) / self.dt) + 1)
-        return a, max(a, b)
-
-
-def _fine(p: _Problem, offset: float, half: float, limits: tuple[float, float]) -> float:
-    """The offset of the full-resolution peak within ``half`` seconds of ``offset``."""
-    lo, hi = p.lags(max(limits[0], offset - half), min(limits[1], offset + half), p.dt)
-    curve = xcorr(p.m, p.d, lo, max(lo, hi), min(len(p.m), len(p.d)) // 2)
-    if curve is None:
-        return offset
-    lag, _ = peak_in(curve, 5)
-    return p.base + lag * p.dt
-
-
-def _event_centre(m: np.ndarray, d: np.ndarray, lag: int) -> float:
-    """Where in ``d`` (fractional index) the shared events that set the peak at ``lag`` are.
-
-    A segment's peak measures the lag at the events both features show, not at the
-    segment's middle: the mean index weighted by the product of the two features (each
-    above its median) at that lag. The middle when they share nothing there.
-    """
-    j = np.arange(len(d))
-    i = j + lag
-    ok = (i >= 0) & (i < len(m))
-    dj, mi = d[j[ok]], m[i[ok]]
-    w = np.maximum(dj - np.median(dj), 0.0) * np.maximum(mi - np.median(mi), 0.0)
-    total = float(w.sum())
-    if not total > 0:
-        return 0.5 * (len(d) - 1)
-    return float(np.dot(j[ok], w)) / total
-
-
-def _refine(p: _Problem, offset: float, half: float) -> tuple[float, float] | None:
-    """(offset, rate) fitted to the segments' peaks near ``offset``; None if undetermined."""
-    a, b = p.overlap(offset)
-    span = (b - a) * p.dt
-    if span < REFINE_MIN_SECONDS:
-        return None
-    segments = max(4, int(span // SEGMENT_SECONDS))
-    size = (b - a) // segments
-    lo, hi = p.lags(offset - half, offset + half, p.dt)
-    m, d = _smooth(p.m, p.dt), _smooth(p.d, p.dt)
-    centre, lag, weight = [], [], []
-    for k in range(segments):
-        s = a + k * size
-        curve = xcorr(m, d[s : s + size], lo + s, hi + s, int(0.8 * size))
-        if curve is None:
-            continue
-        peak, psr = peak_in(curve, 5)
-        if psr < _SEGMENT_LOW:
-            continue
-        centre.append(p.data.t0 + (s + _event_centre(m, d[s : s + size], round(peak))) * p.dt)
-        lag.append(p.base + (peak - s) * p.dt)
-        weight.append(psr * psr)
-    if len(centre) < 3:
-        return None
-    t, y = np.array(centre), np.array(lag)
-    intercept, slope, inliers = robust_line(t, y, np.array(weight), 2.0 * p.dt)
-    if inliers < 3 or np.ptp(t) < 0.5 * REFINE_MIN_SECONDS or abs(slope) > MAX_DRIFT:
-        return None
-    # y is media - data time: media = intercept + (1 + slope) * data.
-    rate = 1.0 + slope
-    del m, d  # the smoothed copies are not needed for the offset
-    return _fine_at_rate(p, intercept, rate, 10 * p.dt), rate
-
-
-def _fine_at_rate(p: _Problem, offset: float, rate: float, half: float) -> float:
-    """The offset of the full-resolution peak within ``half`` s of ``offset``, at ``rate``.
-
-    The data is resampled at steps of ``dt / rate`` (data seconds), so its events fall on
-    the media's grid all along the overlap and the whole overlap adds up to one sharp peak.
-    Lag ``L`` is then the offset ``media.t0 - rate * data.t0 + L * dt``. ``offset`` itself
-    when the highest value is at the window's edge (no peak within reach).
-    """
-    n = int((len(p.d) - 1) * rate) + 1
-    warped = np.interp(np.arange(n) * (p.dt / rate), np.arange(len(p.d)) * p.dt, p.d)
-    base = p.media.t0 - rate * p.data.t0
-    lo = math.floor((offset - half - base) / p.dt)
-    hi = math.ceil((offset + half - base) / p.dt)
-    curve = xcorr(p.m, warped, lo, hi, min(len(p.m), n) // 2)
-    if curve is None:
-        return offset
-    i = int(np.argmax(curve.score))
-    if i in (0, len(curve.score) - 1):  # no peak within reach: keep the fitted offset
-        return offset
-    return base + (curve.lag0 + i + parabola(curve.score, i)) * p.dt
 
 
 def suggest(
@@ -374,7 +222,7 @@ def suggest(
     _check_feature(data, "data")
     data = _on_grid(data, media.dt)
     _check_feature(data, "data")
-    p = _Problem(media.values, data.values, media.dt, media.t0 - data.t0, media, data)
+    p = Problem(media.values, data.values, media.dt, media.t0 - data.t0, media, data)
     longest = min(len(p.m), len(p.d)) * p.dt
     coarse = min(max(MAX_DRIFT * longest / 6.0, p.dt), 1.0, (hi - lo) / 64.0)
     factor = max(1, int(coarse / p.dt + 1e-9))
@@ -394,11 +242,11 @@ def suggest(
         rough = p.base + (curve.lag0 + i + parabola(curve.score, i)) * step
         fitted = None
         if refine_rate and confidence >= LOW_CONFIDENCE:
-            fitted = _refine(p, rough, max(half, 40 * p.dt))
+            fitted = refine(p, rough, max(half, 40 * p.dt))
         if fitted is not None:
             offset, rate = fitted
         else:
-            offset, rate = _fine(p, rough, half, (lo, hi)), 1.0
+            offset, rate = fine_offset(p, rough, half, (lo, hi)), 1.0
         # Two coarse peaks that refine to one offset are one candidate (the first is better).
         if all(abs(offset - c.offset) > 2 * step for c in out):
             out.append(Candidate(float(offset), float(rate), float(confidence), media.kind))
