@@ -14,7 +14,7 @@ import pytest
 
 import tsvideo_widget
 from tsvideo_widget import DataError, MediaError, TimeSeriesVideo
-from tsvideo_widget.widget import _selection_from_json, _selection_to_json
+from tsvideo_widget.wirestate import selection_from_json, selection_to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -177,8 +177,8 @@ def test_selection_validation() -> None:
 def test_selection_json_round_trip_numeric_with_unit() -> None:
     df = pd.DataFrame({"time": np.arange(1000, 2000, dtype=np.float64), "v": np.arange(1000.0)})
     w = TimeSeriesVideo(df, time_unit="ms", selection=(1100.0, 1200.0))
-    assert _selection_to_json(w.selection, w) == pytest.approx([0.1, 0.2])
-    assert _selection_from_json([0.25, 0.5], w) == pytest.approx((1250.0, 1500.0))
+    assert selection_to_json(w.selection, w) == pytest.approx([0.1, 0.2])
+    assert selection_from_json([0.25, 0.5], w) == pytest.approx((1250.0, 1500.0))
 
 
 def test_selection_in_timestamps_for_datetimes() -> None:
@@ -188,7 +188,7 @@ def test_selection_in_timestamps_for_datetimes() -> None:
     assert isinstance(a, pd.Timestamp) and a == t[0]
     assert b == t[0] + pd.Timedelta(seconds=5)
     w.selection = ("2024-05-01 12:00:10", pd.Timestamp("2024-05-01 12:00:20.5", tz="UTC"))
-    assert _selection_to_json(w.selection, w) == pytest.approx([10.0, 20.5])
+    assert selection_to_json(w.selection, w) == pytest.approx([10.0, 20.5])
     assert w._meta["t0_wall_s"] == int(t[0].timestamp()) and w._meta["t0_frac"] == 0.0
 
 

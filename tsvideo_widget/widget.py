@@ -21,8 +21,8 @@ import os
 import pathlib
 import threading
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 import anywidget
 import traitlets as t
@@ -33,10 +33,11 @@ from . import regions as reg
 from . import syncpoints as sp
 from . import traits as tt
 from . import validation as check
+from . import wirestate as ws
 from .alignmethods import AlignMethods
 from .autosave import AutosaveFile
 from .datamethods import DataMethods
-from .errors import AlignmentError, RegionError, TsvError, TsvTypeError
+from .errors import TsvError
 from .evenseries import check_sample_rate
 from .labeling import RegionMethods, locked
 from .mapping import MappingMethods
@@ -49,59 +50,10 @@ from .wire import MAX_DETAIL_BUCKETS, REJECTED_MESSAGE
 
 STATIC = pathlib.Path(__file__).parent / "static"
 
-_T = TypeVar("_T")
-
 SYNC_MODES = ("ts-to-media", "both", "off")
 """Values of ``sync``."""
 
 __all__ = ["MAX_DETAIL_BUCKETS", "OVERVIEW_BUCKETS", "SYNC_MODES", "TimeSeriesVideo"]
-
-
-def _selection_to_json(value: Any, widget: TimeSeriesVideo) -> list[float] | None:
-    if value is None:
-        return None
-    s = widget.series
-    return [s.to_rel(value[0]), s.to_rel(value[1])]
-
-
-def _selection_from_json(value: Any, widget: TimeSeriesVideo) -> Any:
-    if value is None:
-        return None
-    if not isinstance(value, list) or len(value) != 2:
-        raise TsvTypeError(f"selection from the browser must be [start, end], got {value!r:.80}")
-    s = widget.series
-    a = check.finite(value[0], "selection start", "seconds")
-    b = check.finite(value[1], "selection end", "seconds")
-    return (s.from_rel_snapped(a), s.from_rel_snapped(b))
-
-
-def _points_to_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
-    return sp.to_wire(value or [], widget.series)
-
-
-def _from_browser(read: Callable[[], _T], error: type[TsvError], what: str) -> _T:
-    """``read()``, with any exception but a TraitError turned into ``error`` naming ``what``
-    (anything else would escape ``set_state``'s rollback)."""
-    try:
-        return read()
-    except t.TraitError:
-        raise
-    except Exception as err:
-        raise error(f"{what} from the browser: {type(err).__name__}: {err}") from err
-
-
-def _points_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
-    read = lambda: sp.from_wire(value, widget.series, widget.sync_points)  # noqa: E731
-    return _from_browser(read, AlignmentError, "sync_points")
-
-
-def _regions_to_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
-    return reg.to_wire(value or [], widget.series)
-
-
-def _regions_from_json(value: Any, widget: TimeSeriesVideo) -> list[dict[str, Any]]:
-    read = lambda: reg.from_wire(value, widget.series, widget.regions)  # noqa: E731
-    return _from_browser(read, RegionError, "regions")
 
 
 class TimeSeriesVideo(
@@ -193,7 +145,7 @@ class TimeSeriesVideo(
             "numeric time, pandas Timestamps for datetimes. Setting it moves the range and "
             "seeks the media."
         ),
-    ).tag(sync=True, to_json=_selection_to_json, from_json=_selection_from_json)
+    ).tag(sync=True, to_json=ws.selection_to_json, from_json=ws.selection_from_json)
     media_time = t.Float(0.0, help="Current media time in seconds (float, 0.0).").tag(sync=True)
     media_duration = tt.Float(
         None, allow_none=True, help="Media duration in seconds (> 0); None until the media loads."
@@ -225,7 +177,7 @@ class TimeSeriesVideo(
             "start == end is a point event. Assigning redraws and autosaves; browser edits "
             "update it."
         ),
-    ).tag(sync=True, to_json=_regions_to_json, from_json=_regions_from_json)
+    ).tag(sync=True, to_json=ws.regions_to_json, from_json=ws.regions_from_json)
     sync_points = t.List(
         t.Dict(),
         help=(
@@ -233,7 +185,7 @@ class TimeSeriesVideo(
             "terms) and media_time (seconds in that track's media), each pairing an instant "
             "seen in both. Alt+click in the detail chart adds one; fit_alignment fits them."
         ),
-    ).tag(sync=True, to_json=_points_to_json, from_json=_points_from_json)
+    ).tag(sync=True, to_json=ws.points_to_json, from_json=ws.points_from_json)
     autosave = tt.OptionalPath(
         help=(
             "A .csv or .json path (str or Path) kept equal to `regions` after every accepted "
