@@ -214,7 +214,7 @@ def _merge_wire(
     for k in ("start", "end"):
         if k not in w:
             raise RegionError(f"region {rid} from the browser has no {k!r}")
-        if old is not None and _same_float(w[k], series.to_rel(old[k])):
+        if old is not None and same_float(w[k], series.to_rel(old[k])):
             r[k] = old[k]
         else:
             r[k] = rel_to_own(series, w[k], f"region {rid}: {k}")
@@ -223,7 +223,9 @@ def _merge_wire(
     return r
 
 
-def _same_float(a: Any, b: float) -> bool:
+def same_float(a: Any, b: float) -> bool:
+    """Whether ``a``, a value from the browser, is the number ``b`` exactly (a bool is not):
+    the browser sent back a time it did not change."""
     return isinstance(a, (int, float)) and not isinstance(a, bool) and float(a) == b
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import AlignmentError
-from .regions import is_missing, new_id, rel_to_own
+from .regions import is_missing, new_id, rel_to_own, same_float
 from .series import Series
 from .validation import within_span
 
@@ -134,12 +134,12 @@ def from_wire(
             raise AlignmentError(f"sync point #{i} from the browser is not an object: {item!r:.80}")
         p = dict(item)
         old = known.get(p.get("id"))
-        rel: Any = p.get("data_time")
-        number = isinstance(rel, (int, float)) and not isinstance(rel, bool)
-        if old is not None and number and float(rel) == series.to_rel(old["data_time"]):
+        rel = p.get("data_time")
+        if old is not None and same_float(rel, series.to_rel(old["data_time"])):
             p["data_time"] = old["data_time"]
-            out.append(p)
-            continue
-        p["data_time"] = rel_to_own(series, rel, f"sync point {p.get('id', f'#{i}')}: data_time")
+        else:
+            p["data_time"] = rel_to_own(
+                series, rel, f"sync point {p.get('id', f'#{i}')}: data_time"
+            )
         out.append(p)
     return out
