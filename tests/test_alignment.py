@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,16 @@ FPS = 25.0
 def frame(span: float = 900.0, hz: float = 100.0) -> pd.DataFrame:
     time = np.arange(0.0, span + 1e-9, 1.0 / hz)
     return pd.DataFrame({"time": time, "acc": np.sin(time)})
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, str]:
+    out = {}
+    for name, ext in (("front", "mp4"), ("side", "webm"), ("mic", "wav")):
+        p = tmp_path / f"{name}.{ext}"
+        p.write_bytes(b"\0" * 64)
+        out[name] = str(p)
+    return out
 
 
 def widget(files: dict[str, str], **kw: Any) -> TimeSeriesVideo:

@@ -23,6 +23,16 @@ def frame(n: int = 1001, span: float = 10.0) -> pd.DataFrame:
     return pd.DataFrame({"time": time, "ax": np.sin(time), "ay": np.cos(time)})
 
 
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, str]:
+    out = {}
+    for name, ext in (("front", "mp4"), ("side", "webm"), ("mic", "wav")):
+        p = tmp_path / f"{name}.{ext}"
+        p.write_bytes(b"\0" * 64)
+        out[name] = str(p)
+    return out
+
+
 def widget(files: dict[str, str], **kw: Any) -> TimeSeriesVideo:
     return TimeSeriesVideo(frame(), media=dict(files), **kw)
 
