@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from m4kit import direct, pixels
 
 from tsvideo_widget.data import Series, prepare
 from tsvideo_widget.decimate import (
@@ -223,6 +224,18 @@ def test_every_pixel_column_gets_the_exact_extremes_of_its_samples(
             lo_j, hi_j = nan_extremes(v[inside])
             assert same(float(cols.mins[c][j]), lo_j), (c, j)
             assert same(float(cols.maxs[c][j]), hi_j), (c, j)
+            col = v[rows].astype(np.float64)
+            nan = np.isnan(col)
+            ok = np.flatnonzero(~nan)
+            first, last = (col[ok[0]], col[ok[-1]]) if ok.size else (math.nan, math.nan)
+            assert same(float(cols.firsts[c][j]), first), (c, j)
+            assert same(float(cols.lasts[c][j]), last), (c, j)
+            g = cols.gaps[c]
+            if g is None:
+                assert not nan.any(), (c, j)
+            else:
+                assert g.lead[j] == nan[0] and g.trail[j] == nan[-1], (c, j)
+                assert g.mid[j] == bool(ok.size and nan[ok[0] : ok[-1] + 1].any()), (c, j)
 
 
 @settings(max_examples=60, deadline=None)
@@ -287,48 +300,88 @@ def test_raw_threshold_is_four_samples_per_column() -> None:
 @settings(max_examples=80, deadline=None)
 @given(
     n=st.integers(2, 3000),
-    kind=st.sampled_from(["numeric", "datetime"]),
-    nan_frac=st.sampled_from([0.0, 0.3]),
+    nan_frac=st.sampled_from([0.0, 0.3, 0.7]),
     a=st.floats(0, 1),
     w=st.floats(0, 1),
     count=st.integers(1, 200),
     seed=st.integers(0, 2**16),
 )
-def test_each_column_draws_its_min_and_max_inside_itself(
-    n: int, kind: str, nan_frac: float, a: float, w: float, count: int, seed: int
+def test_each_window_sends_the_documented_m4_points(
+    n: int, nan_frac: float, a: float, w: float, count: int, seed: int
 ) -> None:
     rng = np.random.default_rng(seed)
-    s = uneven_series(rng, n, [values(rng, n, np.float32, nan_frac)], kind)
+    # Times from 0, so relative seconds are the keys themselves and the reference's
+    # masks on them decide rows exactly as the widget's key thresholds do.
+    steps = rng.exponential(size=n - 1) * rng.choice([0.0, 1.0, 1.0, 40.0], size=n - 1)
+    t = np.r_[0.0, np.cumsum(steps)]
+    s = series_of(t, values(rng, n, np.float32, nan_frac), values(rng, n, np.int16, 0.0))
     lo, hi = a * s.span, min(s.span, (a + w) * s.span)
     pyrs = [Pyramid(v, base=4, factor=2) for v in s.values]
     d = decimate(s, pyrs, lo, hi, count)
-    v = s.values[0]
     assert np.all(np.diff(d.x) >= 0)
-    rel = s.rel_at(slice(0, n))
-    if d.bucket == 1:
-        np.testing.assert_array_equal(d.x, rel[d.i0 : d.i1])
-        np.testing.assert_array_equal(d.ys[0], v[d.i0 : d.i1])
+    x, expect, dt = direct(t, list(s.values), lo, hi, count)
+    assert d.dt == dt
+    np.testing.assert_array_equal(d.x, x)
+    for got, exp in zip(d.ys, expect, strict=True):
+        np.testing.assert_array_equal(got, exp)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    width=st.integers(8, 300),
+    per_px=st.integers(1, 60),
+    shape=st.sampled_from(["noise", "spikes", "steps", "ramp"]),
+    nan=st.sampled_from(["none", "single", "runs", "whole columns", "edges"]),
+    uneven=st.booleans(),
+    k0=st.integers(0, 40),
+    seed=st.integers(0, 2**16),
+)
+def test_the_line_draws_as_from_every_raw_sample_where_columns_fit_in_pixels(
+    width: int, per_px: int, shape: str, nan: str, uneven: bool, k0: int, seed: int
+) -> None:
+    """uPlot reduces each device-pixel column to (in, min, max, out) and clips NaN gaps;
+    with the chart's pixel columns on the column grid, the decimated line and the raw
+    one reduce to the same, so they draw the same pixels (the Chromium test draws them)."""
+    rng = np.random.default_rng(seed)
+    dt = 2.0**-4  # a power of two: the ladder's own step, and exact in binary
+    n = (k0 + width + 2) * per_px
+    # Times on a fine binary grid, jittered (some columns empty, some with one sample).
+    ticks = np.arange(n) * 64 + (rng.integers(-40, 40, size=n) if uneven else 0)
+    t = np.sort(np.maximum(ticks, 0)).astype(np.float64) * (dt / (64 * per_px))
+    v = {
+        "noise": rng.normal(size=n),
+        "spikes": np.where(rng.random(n) < 0.01, rng.normal(size=n) * 50, rng.normal(size=n) * 0.1),
+        "steps": np.where((np.arange(n) // max(1, per_px * 3 // 2)) % 2 == 0, 1.0, -1.0),
+        "ramp": np.cumsum(rng.normal(size=n)),
+    }[shape].astype(np.float32)
+    if nan == "single":
+        v[rng.random(n) < 0.02] = np.nan
+    elif nan == "runs":
+        for start in rng.integers(0, n, size=5):
+            v[start : start + int(rng.integers(1, 3 * per_px + 2))] = np.nan
+    elif nan == "whole columns":
+        c = int(rng.integers(k0, k0 + width))
+        v[(t >= c * dt) & (t < (c + 2) * dt)] = np.nan
+    elif nan == "edges":
+        v[(t >= k0 * dt) & (t < (k0 + 0.3) * dt)] = np.nan
+        v[(t >= (k0 + width - 0.3) * dt) & (t < (k0 + width) * dt)] = np.nan
+    s = series_of(t, v)
+    if s.rel_at(0) != 0.0 or t[0] != 0.0:
         return
-    cols = columns(s, pyrs, lo, hi, count)
-    full = np.flatnonzero(cols.stops > cols.starts)
-    body_x, body_y = d.x, d.ys[0]
-    before, after = cols.starts[full[0]] - 1, cols.stops[full[-1]]
-    if before >= 0:  # the sample before the first column, raw
-        assert body_x[0] == rel[before] and same(body_y[0], v[before])
-        body_x, body_y = body_x[1:], body_y[1:]
-    if after < n:  # and the one after the last
-        assert body_x[-1] == rel[after] and same(body_y[-1], v[after])
-        body_x, body_y = body_x[:-1], body_y[:-1]
-    assert body_x.shape[0] == 2 * full.shape[0]
-    for k, j in enumerate(full):
-        first, last = cols.starts[j], cols.stops[j] - 1
-        assert body_x[2 * k] == rel[first] and body_x[2 * k + 1] == rel[last]
-        lo_j, hi_j = nan_extremes(v[first : last + 1])
-        pair = sorted(float(y) for y in body_y[2 * k : 2 * k + 2]) if not math.isnan(lo_j) else None
-        if pair is None:
-            assert np.isnan(body_y[2 * k : 2 * k + 2]).all()  # an all-NaN column stays a gap
-        else:
-            assert pair == [lo_j, hi_j]
+    lo, hi = k0 * dt, (k0 + width) * dt
+    d = decimate(s, [Pyramid(c, base=4, factor=2) for c in s.values], lo, hi, width)
+    if d.bucket == 1:
+        return  # raw samples: nothing to compare
+    assert d.dt == dt
+
+    def px(x: np.ndarray) -> np.ndarray:
+        # uPlot's pixel of a value: round((x - min) / dt) with the scale's min half a
+        # column before lo, so pixel j covers [lo + j * dt, lo + (j + 1) * dt).
+        return np.floor((x - lo) / dt).astype(np.int64)
+
+    raw = pixels(t[d.i0 : d.i1], v[d.i0 : d.i1], px)
+    assert pixels(d.x, d.ys[0], px) == raw
+    assert d.x.shape[0] <= 4 * width * 2 + 4
 
 
 def test_slopes_stay_monotone_not_sawtooth() -> None:
@@ -359,7 +412,8 @@ def test_points_stay_within_a_few_per_column() -> None:
     pyrs = [Pyramid(c) for c in s.values]
     for count in (100, 999, 1000, 4096):
         d = decimate(s, pyrs, 0.0, s.span, count)
-        assert count <= len(d.x) / 2 <= count * 2 ** (1 / LADDER) + 2
+        # Noise: first, minimum, maximum and last differ in nearly every column.
+        assert 3 * count <= len(d.x) <= 4 * (count * 2 ** (1 / LADDER) + 2)
 
 
 @pytest.mark.parametrize("n", [1, 2, 31, 32, 33, 200])

@@ -2,6 +2,7 @@
 
 A mixin of :class:`~tsvideo_widget.TimeSeriesVideo`, which declares the traits
 (``data``, ``time``, ``channels``, ``time_unit``, ``sort``, ``sample_rate``, ``start``,
+``cache_dir``,
 ``transport``, ``_meta``, ``_overview``). The series, its pyramids and wire dtypes are
 computed from the traits by :class:`~tsvideo_widget.pipeline.Pipeline`
 (memoised), never stored beside them; a configuration change that would change
@@ -19,14 +20,14 @@ import traitlets as t
 from . import data as data_mod
 from . import regions as reg
 from .autosave import AutosaveFile
-from .decimate import decimate
 from .errors import RegionError, TsvError
 from .evenseries import check_sample_rate
 from .pipeline import Config, Pipeline, Prepared
+from .pyrcache import check_cache_dir
 from .transport import encode_buffers, pack
 from .wire import MAX_DETAIL_BUCKETS
 
-CONFIG = ("data", "time", "channels", "time_unit", "sort", "sample_rate", "start")
+CONFIG = ("data", "time", "channels", "time_unit", "sort", "sample_rate", "start", "cache_dir")
 """The traits a series is built from."""
 
 
@@ -93,6 +94,8 @@ class DataMethods(t.HasTraits):
         name, value = proposal.trait.name, proposal.value
         if name == "sample_rate":
             value = check_sample_rate(value)  # a float, so 1000 and 1000.0 are one configuration
+        elif name == "cache_dir":
+            value = check_cache_dir(value)
         series = self._pipeline.build(self._config(**{name: value})).series
         old = self.series
         if self.regions and (series.kind, series.unit) != (old.kind, old.unit):
@@ -157,7 +160,7 @@ class DataMethods(t.HasTraits):
             raise TsvError(f"bad detail window {lo!r}..{hi!r}")
         prepared = self.prepared
         buckets = max(1, min(int(buckets), MAX_DETAIL_BUCKETS))
-        dec = decimate(prepared.series, prepared.pyramids, lo, hi, buckets)
+        dec = prepared.source.window(lo, hi, buckets)
         header, bufs = pack(dec, prepared.dtypes)
         header.update(lo=lo, hi=hi)
         return header, bufs

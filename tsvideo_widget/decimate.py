@@ -1,18 +1,23 @@
-"""Min/max decimation per pixel column over a precomputed multi-resolution pyramid.
+"""M4 decimation: per pixel column the first, minimum, maximum and last value, over a pyramid.
 
 A chart a thousand pixels wide cannot show more than a few thousand points, so
 for a window the browser is sent, per *column* of time (about one pixel wide),
-the exact minimum and maximum of the samples that fall in it: every peak
-survives, and because columns are cut in time, not in sample counts, this
-holds for unevenly sampled data too.
+four values of the samples that fall in it: the first, the exact minimum and
+maximum, and the last (M4: Jugel et al., PVLDB 2014). A line chart draws a
+pixel column from exactly these: the segment entering it ends at the first
+value, the column's vertical stroke spans minimum to maximum, and the segment
+leaving it starts at the last value. uPlot itself reduces dense data to these
+four per device pixel before drawing, so when every column lies inside one
+pixel column the line drawn from the columns is the line drawn from every raw
+sample, pixel for pixel (min/max alone misdraws the segments between columns).
+Columns are cut in time, not in sample counts, so this holds for uneven
+sampling too, and a column that holds NaN says where: a NaN point before its
+first value (it starts in a gap), between its extremes and its last value (a
+gap inside it) or after its last value (it ends in one), so the chart clips
+the same gaps.
 
-Scanning the raw samples for every window change would cost O(n) (about 40 ms
-for 1e8 float32 even with SIMD), so each channel keeps a pyramid of block
-minima and maxima (blocks of ``BASE * FACTOR**k`` samples). The extremes of
-any run of samples ``a..b`` are then a range query: the ragged ends come from
-the raw samples and finer levels, the middle from whole blocks of coarser
-levels, so a query touches at most ``2 * (BASE + FACTOR * levels)`` values
-whatever the run's length (:meth:`Pyramid.range_minmax`).
+Extremes come from the per-channel pyramids (:mod:`tsvideo_widget.pyramid`),
+first and last values from the raw samples at each column's ends.
 
 Columns are aligned to multiples of their width in relative seconds and the
 width is snapped to a power of ``2**(1/4)``: panning a window keeps the same
@@ -28,197 +33,31 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .pyramid import BASE, FACTOR, Pyramid, RangePlan, reduce_blocks
+
+__all__ = [
+    "BASE",
+    "FACTOR",
+    "LADDER",
+    "RAW_BELOW",
+    "Columns",
+    "Decimated",
+    "Pyramid",
+    "RangePlan",
+    "column_width",
+    "columns",
+    "decimate",
+    "reduce_blocks",
+]
+
 if TYPE_CHECKING:
     from .data import Series
-
-BASE = 64
-"""Samples per block at the finest pyramid level.
-
-64 rather than 16: blocks of 64 reduce four times faster (numpy's reduction
-runs per block) and the pyramid costs 0.04 of the input instead of 0.17, for
-up to 63 raw samples read at each end of a column.
-"""
-
-FACTOR = 4
-"""Blocks of one level reduced into one block of the next."""
 
 RAW_BELOW = 4.0
 """A window with fewer samples than this per column is sent as its raw samples."""
 
 LADDER = 4
 """Column widths are powers of ``2 ** (1 / LADDER)`` seconds: at most 19% finer than asked."""
-
-
-_CHUNK_BLOCKS = 1 << 16
-"""Blocks reduced per step: bounds the temporaries (and keeps them in cache)."""
-
-
-def reduce_blocks(a: np.ndarray, b: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
-    """fmin of ``a`` and fmax of ``b`` over consecutive blocks (the last may be short).
-
-    fmin/fmax skip NaN, so a block is NaN only when all of it is: a gap stays a gap.
-    ``reduceat`` reduces each block as one contiguous run (SIMD), about 6 GB/s
-    for blocks of 64 float32 here; ``_CHUNK_BLOCKS`` blocks at a time keep its
-    index array small whatever the input's size.
-    """
-    n = a.shape[0]
-    mins = np.empty(-(-n // block), dtype=a.dtype)
-    maxs = np.empty(mins.shape[0], dtype=b.dtype)
-    step = _CHUNK_BLOCKS * block
-    offsets = np.arange(0, step, block, dtype=np.intp)
-    for s in range(0, n, step):
-        seg_a, seg_b = a[s : s + step], b[s : s + step]
-        idx = offsets if seg_a.shape[0] == step else offsets[: -(-seg_a.shape[0] // block)]
-        k = s // block
-        mins[k : k + idx.shape[0]] = np.fmin.reduceat(seg_a, idx)
-        maxs[k : k + idx.shape[0]] = np.fmax.reduceat(seg_b, idx)
-    return mins, maxs
-
-
-def _fills(dtype: np.dtype) -> tuple[np.generic, np.generic]:
-    """Values that never win a min (first) or a max (second) in ``dtype``.
-
-    NaN for floats (fmin/fmax skip it, so an empty or all-NaN run stays NaN);
-    the extreme integers otherwise.
-    """
-    if dtype.kind == "f":
-        return dtype.type(np.nan), dtype.type(np.nan)
-    info = np.iinfo(dtype)
-    return dtype.type(info.max), dtype.type(info.min)
-
-
-@dataclass(frozen=True)
-class _Stage:
-    """The elements one pyramid level contributes to a set of runs."""
-
-    level: int
-    """-1 for the raw samples, else the pyramid level."""
-    flat: np.ndarray
-    """Indices into that level's arrays, run segment after run segment."""
-    offsets: np.ndarray
-    """Where each non-empty segment starts in ``flat`` (for ``reduceat``)."""
-    segments: np.ndarray
-    """Which segment each offset belongs to: ``2 * run`` (head) or ``2 * run + 1`` (tail)."""
-
-
-class RangePlan:
-    """Which pyramid elements hold the extremes of runs ``starts[k]:stops[k]``.
-
-    The plan depends only on the runs and the pyramid's shape, so one plan
-    serves every channel of a series (they share length, base and factor).
-    Each run is cut at multiples of ever coarser blocks: its ragged ends come
-    from the raw samples and finer levels, its middle from whole coarse blocks.
-    A level contributes at most ``step - 1`` blocks at each end of a run
-    (``step`` = blocks per block of the next level), so a plan costs
-    O(runs * (base + factor * levels)) whatever the runs' lengths.
-    """
-
-    def __init__(self, starts: np.ndarray, stops: np.ndarray, pyramid: Pyramid) -> None:
-        a = np.asarray(starts, dtype=np.int64)
-        b = np.asarray(stops, dtype=np.int64)
-        if a.shape != b.shape:
-            raise ValueError(f"starts and stops differ in shape: {a.shape} and {b.shape}")
-        if a.size and (a.min() < 0 or b.max() > pyramid.values.shape[0]):
-            raise IndexError(f"runs outside the {pyramid.values.shape[0]} samples")
-        self.runs = a.shape[0]
-        self.stages: list[_Stage] = []
-        units = [1] + [pyramid.block_size(i) for i in range(len(pyramid.levels))]
-        for s, unit in enumerate(units):
-            if not np.any(a < b):
-                break
-            if s + 1 < len(units):
-                nxt = units[s + 1]
-                # The ends below a multiple of the next level's block come from
-                # this level; the middle is left for coarser ones.
-                head_end = np.minimum(b, -(-a // nxt) * nxt)
-                tail_start = np.maximum(head_end, (b // nxt) * nxt)
-            else:
-                # Coarsest level: the rest is a few whole blocks.
-                head_end = tail_start = b
-            seg_lo = np.empty(2 * self.runs, dtype=np.int64)
-            seg_hi = np.empty_like(seg_lo)
-            seg_lo[0::2], seg_hi[0::2] = a // unit, head_end // unit
-            seg_lo[1::2], seg_hi[1::2] = tail_start // unit, b // unit
-            lengths = np.maximum(seg_hi - seg_lo, 0)
-            full = np.flatnonzero(lengths)
-            if full.shape[0]:
-                lens = lengths[full]
-                offsets = np.zeros(full.shape[0], dtype=np.int64)
-                np.cumsum(lens[:-1], out=offsets[1:])
-                total = int(offsets[-1] + lens[-1])
-                # Element j of a segment sits at its start + j: a running count
-                # plus, repeated, each segment's start minus its place in ``flat``.
-                flat = np.arange(total, dtype=np.int64) + np.repeat(seg_lo[full] - offsets, lens)
-                self.stages.append(_Stage(s - 1, flat, offsets, full))
-            a, b = head_end, tail_start
-
-
-class Pyramid:
-    """Block minima and maxima of one channel at every level.
-
-    Args:
-        values: the channel's samples (1-D, any real dtype). Kept by reference.
-        base: samples per block at level 0.
-        factor: blocks per block from one level to the next.
-
-    The pyramid costs ``2 * n / base * factor / (factor - 1)`` values of the
-    input dtype: about 0.04 of the input with the defaults.
-    """
-
-    def __init__(self, values: np.ndarray, base: int = BASE, factor: int = FACTOR) -> None:
-        if base < 2 or factor < 2:
-            raise ValueError(f"base and factor must be at least 2, got {base} and {factor}")
-        self.values = values
-        self.base = base
-        self.factor = factor
-        self.levels: list[tuple[np.ndarray, np.ndarray]] = []
-        n = values.shape[0]
-        if n >= 2 * base:
-            mins, maxs = reduce_blocks(values, values, base)
-            self.levels.append((mins, maxs))
-            while mins.shape[0] >= 2 * factor:
-                mins, maxs = reduce_blocks(mins, maxs, factor)
-                self.levels.append((mins, maxs))
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held by the pyramid itself (not the input)."""
-        return sum(a.nbytes + b.nbytes for a, b in self.levels)
-
-    def block_size(self, level: int) -> int:
-        """Samples per block at ``level``; level -1 is the raw data (1 sample)."""
-        return 1 if level < 0 else self.base * self.factor**level
-
-    def range_minmax(
-        self, starts: np.ndarray, stops: np.ndarray, plan: RangePlan | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Exact min and max of ``values[starts[k]:stops[k]]`` for every k.
-
-        NaN samples are skipped; a run that is empty or all NaN gives NaN (for
-        integer data an empty run gives the dtype's max and min: callers drop
-        empty runs). ``plan``: a :class:`RangePlan` of the same runs, to share
-        between channels; made here when None.
-        """
-        if plan is None:
-            plan = RangePlan(starts, stops, self)
-        v = self.values
-        fill_lo, fill_hi = _fills(v.dtype)
-        seg_lo = np.full(2 * plan.runs, fill_lo, dtype=v.dtype)
-        seg_hi = np.full(2 * plan.runs, fill_hi, dtype=v.dtype)
-        mins = np.full(plan.runs, fill_lo, dtype=v.dtype)
-        maxs = np.full(plan.runs, fill_hi, dtype=v.dtype)
-        for st in plan.stages:
-            arr_lo, arr_hi = (v, v) if st.level < 0 else self.levels[st.level]
-            seg_lo.fill(fill_lo)
-            seg_hi.fill(fill_hi)
-            got = arr_lo.take(st.flat)
-            seg_lo[st.segments] = np.fmin.reduceat(got, st.offsets)
-            # The raw samples serve as both minima and maxima: gather them once.
-            got = got if arr_hi is arr_lo else arr_hi.take(st.flat)
-            seg_hi[st.segments] = np.fmax.reduceat(got, st.offsets)
-            np.fmin(mins, np.fmin(seg_lo[0::2], seg_lo[1::2]), out=mins)
-            np.fmax(maxs, np.fmax(seg_hi[0::2], seg_hi[1::2]), out=maxs)
-        return mins, maxs
 
 
 def column_width(seconds: float, columns: int) -> float:
@@ -234,8 +73,23 @@ def column_width(seconds: float, columns: int) -> float:
 
 
 @dataclass(frozen=True)
+class Gaps:
+    """Where a channel's columns meet NaN (all bool arrays, one per column).
+
+    Attributes:
+        lead: the column's first sample is NaN (it starts in a gap).
+        mid: a NaN lies between its first and last non-NaN samples.
+        trail: its last sample is NaN (it ends in a gap).
+    """
+
+    lead: np.ndarray
+    mid: np.ndarray
+    trail: np.ndarray
+
+
+@dataclass(frozen=True)
 class Columns:
-    """Per-column extremes of one window.
+    """Per-column first, minimum, maximum and last values of one window.
 
     Column ``j`` covers relative seconds ``[(k0 + j) * dt, (k0 + j + 1) * dt)``
     and holds rows ``starts[j]:stops[j]`` (empty when no sample falls in it).
@@ -247,6 +101,10 @@ class Columns:
         stops: int64 one past the last row of each column.
         mins: per channel, the minimum of each column (NaN where all NaN).
         maxs: per channel, the maximum of each column.
+        firsts: per channel, the first non-NaN value of each column (NaN where all NaN).
+        lasts: per channel, the last non-NaN value of each column.
+        gaps: per channel, where its columns meet NaN, or None for a channel
+            without NaN in the window.
     """
 
     dt: float
@@ -255,10 +113,47 @@ class Columns:
     stops: np.ndarray
     mins: list[np.ndarray]
     maxs: list[np.ndarray]
+    firsts: list[np.ndarray]
+    lasts: list[np.ndarray]
+    gaps: list[Gaps | None]
+
+
+def _ends(
+    p: Pyramid, starts: np.ndarray, stops: np.ndarray, plan: RangePlan
+) -> tuple[np.ndarray, np.ndarray, Gaps | None]:
+    """First and last non-NaN values of each non-empty run, and where the runs meet NaN."""
+    v = p.values
+    last_rows = stops - 1
+    firsts, lasts = v[starts], v[last_rows]
+    if not p.has_nan:
+        return firsts, lasts, None
+    any_nan = p.range_any_nan(starts, stops, plan)
+    if not any_nan.any():
+        return firsts, lasts, None
+    lead, trail = np.isnan(firsts), np.isnan(lasts)
+    mid = np.zeros(starts.shape[0], dtype=bool)
+    firsts, lasts = firsts.copy(), lasts.copy()
+    f_rows, l_rows = starts.copy(), last_rows.copy()
+    for j in np.flatnonzero(any_nan):
+        a, b = int(starts[j]), int(stops[j])
+        if lead[j]:
+            f_rows[j] = p.first_valid(a, b)
+        if trail[j]:
+            l_rows[j] = p.last_valid(a, b)
+        if f_rows[j] < b:
+            firsts[j], lasts[j] = v[f_rows[j]], v[l_rows[j]]
+    inner = any_nan & (f_rows < l_rows)
+    if inner.any():
+        k = np.flatnonzero(inner)
+        mid[k] = p.range_any_nan(f_rows[k] + 1, l_rows[k])
+    return firsts, lasts, Gaps(lead, mid, trail)
 
 
 def columns(series: Series, pyramids: list[Pyramid], lo: float, hi: float, count: int) -> Columns:
-    """Exact min and max of every column of about ``(hi - lo) / count`` seconds over [lo, hi]."""
+    """First, min, max and last of each column of about ``(hi - lo) / count`` s over [lo, hi].
+
+    Empty columns are kept (with meaningless values): callers drop them by ``starts == stops``.
+    """
     dt = column_width(hi - lo, count)
     if dt <= 0:
         raise ValueError(f"columns need a window of positive width, got {lo!r}..{hi!r}")
@@ -266,13 +161,33 @@ def columns(series: Series, pyramids: list[Pyramid], lo: float, hi: float, count
     k1 = max(k0 + 1, math.ceil(hi / dt))
     rows = series.indices_at_rel(np.arange(k0, k1 + 1, dtype=np.float64) * dt)
     starts, stops = rows[:-1], rows[1:]
-    mins, maxs = [], []
+    full = stops > starts
+    mins, maxs, firsts, lasts = [], [], [], []
+    gaps: list[Gaps | None] = []
     plan = RangePlan(starts, stops, pyramids[0]) if pyramids else None
+    fstarts, fstops = starts[full], stops[full]
+    fplan = RangePlan(fstarts, fstops, pyramids[0]) if pyramids else None
     for p in pyramids:
         lo_k, hi_k = p.range_minmax(starts, stops, plan)
         mins.append(lo_k)
         maxs.append(hi_k)
-    return Columns(dt, k0, starts, stops, mins, maxs)
+        assert fplan is not None
+        f, last, g = _ends(p, fstarts, fstops, fplan)
+        first_all = np.full(
+            starts.shape[0], np.nan if p.values.dtype.kind == "f" else 0, p.values.dtype
+        )
+        last_all = first_all.copy()
+        first_all[full], last_all[full] = f, last
+        firsts.append(first_all)
+        lasts.append(last_all)
+        if g is None:
+            gaps.append(None)
+        else:
+            lead = np.zeros(starts.shape[0], dtype=bool)
+            mid, trail = lead.copy(), lead.copy()
+            lead[full], mid[full], trail[full] = g.lead, g.mid, g.trail
+            gaps.append(Gaps(lead, mid, trail))
+    return Columns(dt, k0, starts, stops, mins, maxs, firsts, lasts, gaps)
 
 
 @dataclass(frozen=True)
@@ -296,9 +211,78 @@ class Decimated:
     i1: int
 
 
+def _outer(pyramids: list[Pyramid], first: int, last: int, n: int) -> tuple[list[int], list[int]]:
+    """Rows beyond ``first..last`` a chart needs to enter and leave the window as the raw line does.
+
+    The sample just before and just after, and for a channel NaN there, its nearest
+    non-NaN sample beyond (a chart draws the line in from it, across the gap).
+    """
+    before = {first - 1} if first > 0 else set()
+    after = {last + 1} if last + 1 < n else set()
+    for p in pyramids:
+        if p.has_nan:
+            if first > 0:
+                j = p.last_valid(0, first)
+                if j >= 0:
+                    before.add(j)
+            if last + 1 < n:
+                j = p.first_valid(last + 1, n)
+                if j < n:
+                    after.add(j)
+    return sorted(before), sorted(after)
+
+
 def _raw(series: Series, pyramids: list[Pyramid], i0: int, i1: int) -> Decimated:
-    x = series.rel_at(slice(i0, i1))
-    return Decimated(x, [p.values[i0:i1] for p in pyramids], 1, 0.0, i0, i1)
+    """The raw samples ``i0:i1`` (none when ``i1 <= i0``) and the rows beyond them a chart
+    needs (:func:`_outer`)."""
+    i1 = max(i0, i1)
+    before, after = _outer(pyramids, i0, i1 - 1, series.n)
+    rows = np.r_[
+        np.asarray(before, dtype=np.int64), np.arange(i0, i1), np.asarray(after, dtype=np.int64)
+    ]
+    if rows.shape[0] == 0:
+        return Decimated(
+            series.rel_at(slice(0, 0)), [p.values[0:0] for p in pyramids], 1, 0.0, i0, i0
+        )
+    lo, hi = int(rows[0]), int(rows[-1]) + 1
+    if rows.shape[0] == hi - lo:  # contiguous: slices, no gather
+        return Decimated(
+            series.rel_at(slice(lo, hi)), [p.values[lo:hi] for p in pyramids], 1, 0.0, lo, hi
+        )
+    return Decimated(series.rel_at(rows), [p.values[rows] for p in pyramids], 1, 0.0, lo, hi)
+
+
+SLOTS = 7
+"""Points a column may send: a gap before, first, two extremes, a gap inside, last, a gap after."""
+
+_PLAIN = np.array([False, True, True, True, False, True, False])
+"""The slots of a column without NaN: first, two extremes, last."""
+
+_AT_START = np.array([True, True, True, False, False, False, False])
+"""Slots drawn at the column's first sample's time (the rest at its last's)."""
+
+
+def _slots(cols: Columns, keep: np.ndarray, channel: int) -> np.ndarray:
+    """One channel's (columns, SLOTS) values: [gap?, first, extreme, extreme, gap?, last, gap?].
+
+    The extremes go minimum first where the column rises (first at most last) and
+    maximum first where it falls, so a slope draws as a slope. A gap slot holds
+    NaN where the column meets a gap there, else repeats its neighbour (a point
+    that draws nothing: sent only in columns where some channel has a gap).
+    """
+    f, last = cols.firsts[channel][keep], cols.lasts[channel][keep]
+    lo, hi = cols.mins[channel][keep], cols.maxs[channel][keep]
+    falling = f > last
+    e1, e2 = np.where(falling, hi, lo), np.where(falling, lo, hi)
+    out = np.empty((keep.shape[0], SLOTS), dtype=f.dtype)
+    out[:, 0], out[:, 1], out[:, 2], out[:, 3] = f, f, e1, e2
+    out[:, 4], out[:, 5], out[:, 6] = e2, last, last
+    g = cols.gaps[channel]
+    if g is not None:
+        out[g.lead[keep], 0] = np.nan
+        out[g.mid[keep], 4] = np.nan
+        out[g.trail[keep], 6] = np.nan
+    return out
 
 
 def decimate(
@@ -307,12 +291,17 @@ def decimate(
     """Points to draw relative seconds [lo, hi] about ``count`` pixels wide.
 
     Raw samples when the window holds fewer than ``RAW_BELOW`` per column;
-    otherwise two points per non-empty column (:func:`columns`): its minimum and
-    maximum, at the times of its first and last samples, the maximum first where
-    the column falls (first sample above last) so a slope does not draw as a
-    sawtooth. Empty columns give no points (the line joins across, as it would
+    otherwise the M4 points of every non-empty column (:func:`columns`, shared by
+    all channels): its first value at its first sample's time, its two extremes,
+    its last value at its last sample's time, and NaN points where it meets a
+    gap (see the module's docstring). Every column sends all four, even where
+    they repeat: a chart reduces a line of at least four points per pixel the way
+    it reduces the raw samples (uPlot switches to per-pixel reduction there, and
+    draws sparser lines point by point, rounding each to a pixel), so the line is
+    drawn the same. Empty columns give no points (the line joins across, as
     between raw samples); all-NaN columns give NaN (a gap). The samples just
-    outside the window are added raw so the line enters and leaves it.
+    outside the window are added raw so the line enters and leaves it, and so is,
+    for a channel NaN there, its nearest non-NaN sample beyond (:func:`_outer`).
     """
     n = series.n
     if n == 0 or not pyramids:
@@ -322,36 +311,36 @@ def decimate(
     i0 = series.sample_index(lo, "left")
     i1 = series.sample_index(hi, "right")
     if hi <= lo or (i1 - i0) < RAW_BELOW * count:
-        return _raw(series, pyramids, max(0, i0 - 1), min(n, i1 + 1))
+        return _raw(series, pyramids, i0, i1)
     cols = columns(series, pyramids, lo, hi, count)
     keep = np.flatnonzero(cols.stops > cols.starts)
     if keep.size == 0:  # a window narrower than the float noise of its ends: draw raw
-        return _raw(series, pyramids, max(0, i0 - 1), min(n, i1 + 1))
+        return _raw(series, pyramids, i0, i1)
     first, last = cols.starts[keep], cols.stops[keep] - 1
-    before = [int(first[0]) - 1] if first[0] > 0 else []
-    after = [int(last[-1]) + 1] if last[-1] + 1 < n else []
     m = keep.shape[0]
-    x = np.empty(2 * m + len(before) + len(after), dtype=np.float64)
-    body = slice(len(before), len(before) + 2 * m)
-    x[body][0::2] = series.rel_at(first)
-    x[body][1::2] = series.rel_at(last)
-    ys = []
-    for p, mins, maxs in zip(pyramids, cols.mins, cols.maxs, strict=True):
-        lo_k, hi_k = mins[keep], maxs[keep]
-        falling = p.values[first] > p.values[last]
-        y = np.empty(x.shape[0], dtype=p.values.dtype)
-        y[body][0::2] = np.where(falling, hi_k, lo_k)
-        y[body][1::2] = np.where(falling, lo_k, hi_k)
-        if before:
-            y[0] = p.values[before[0]]
-        if after:
-            y[-1] = p.values[after[0]]
-        ys.append(y)
-    if before:
-        x[0] = series.rel_at(before[0])
-    if after:
-        x[-1] = series.rel_at(after[0])
+    slots = [_slots(cols, keep, c) for c in range(len(pyramids))]
+    # The plain four slots, and the gap slots in columns where some channel meets a gap.
+    gappy = np.zeros(m, dtype=bool)
+    for g in cols.gaps:
+        if g is not None:
+            gappy |= g.lead[keep] | g.mid[keep] | g.trail[keep]
+    flat = np.flatnonzero((_PLAIN[None, :] | gappy[:, None]).ravel())
+    col_of, slot_of = np.divmod(flat, SLOTS)
+    before, after = _outer(pyramids, int(first[0]), int(last[-1]), n)
+    rows_b, rows_a = np.asarray(before, dtype=np.int64), np.asarray(after, dtype=np.int64)
+    t_first, t_last = series.rel_at(first), series.rel_at(last)
+    x = np.concatenate(
+        [
+            series.rel_at(rows_b),
+            np.where(_AT_START[slot_of], t_first[col_of], t_last[col_of]),
+            series.rel_at(rows_a),
+        ]
+    )
+    ys = [
+        np.concatenate([p.values[rows_b], y_slots.ravel()[flat], p.values[rows_a]])
+        for p, y_slots in zip(pyramids, slots, strict=True)
+    ]
     i_lo = before[0] if before else int(first[0])
-    i_hi = after[0] + 1 if after else int(last[-1]) + 1
+    i_hi = after[-1] + 1 if after else int(last[-1]) + 1
     bucket = max(2, math.ceil((i_hi - i_lo) / max(1, m)))
     return Decimated(x, ys, bucket, cols.dt, i_lo, i_hi)

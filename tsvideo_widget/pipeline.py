@@ -1,8 +1,8 @@
-"""The configuration pipeline: (data, time, channels, time_unit, sort, sample_rate, start) -> what
-is drawn.
+"""The configuration pipeline: (data, time, channels, time_unit, sort, sample_rate, start,
+cache_dir) -> what is drawn.
 
 :func:`build` turns the widget's configuration traits into a :class:`Prepared`:
-the validated series, one min/max pyramid per channel, the wire dtypes, the
+the validated series, its data source (one pyramid per channel), the wire dtypes, the
 ``_meta`` and ``_overview`` the browser draws, and a fingerprint of the data.
 It is a pure function of the configuration; results are memoised by the
 identity of the data object and the other values, so a validator that checks a
@@ -22,8 +22,9 @@ import numpy as np
 
 from . import data as data_mod
 from . import wire
-from .decimate import Pyramid, decimate
 from .memo import Memo
+from .pyrcache import cache_for
+from .source import DataSource, PyramidSource
 from .transport import pack, wire_dtype
 
 OVERVIEW_BUCKETS = wire.OVERVIEW_BUCKETS
@@ -42,6 +43,8 @@ class Config:
         sort: sort rows by time instead of refusing unsorted time.
         sample_rate: samples per second of evenly sampled data (float Hz), or None.
         start: the first sample's time with ``sample_rate`` (number, datetime or None).
+        cache_dir: where pyramids of file-backed channels are kept (checked value of
+            the ``cache_dir`` trait: None, False or a path).
     """
 
     data: Any
@@ -51,6 +54,7 @@ class Config:
     sort: bool
     sample_rate: float | None = None
     start: Any = None
+    cache_dir: str | bool | None = None
 
     @staticmethod
     def of(
@@ -61,10 +65,11 @@ class Config:
         sort: bool,
         sample_rate: float | None = None,
         start: Any = None,
+        cache_dir: str | bool | None = None,
     ) -> Config:
         """A Config from trait values (the channel list becomes a tuple)."""
         chans = None if channels is None else tuple(channels)
-        return Config(data, time, chans, time_unit, sort, sample_rate, start)
+        return Config(data, time, chans, time_unit, sort, sample_rate, start, cache_dir)
 
     def key(self) -> tuple[Any, ...]:
         """What identifies the configuration: the data by identity, the rest by value.
@@ -72,7 +77,9 @@ class Config:
         ``sample_rate`` and ``start`` count with their type and repr: ``0`` (integer
         time) is not ``0.0`` (float time), nor is 12:00 UTC the same instant in Berlin.
         """
-        typed = [(type(v).__qualname__, repr(v)) for v in (self.sample_rate, self.start)]
+        typed = [
+            (type(v).__qualname__, repr(v)) for v in (self.sample_rate, self.start, self.cache_dir)
+        ]
         return (id(self.data), self.time, self.channels, self.time_unit, self.sort, *typed)
 
 
@@ -81,17 +88,20 @@ class Prepared:
     """Everything derived from a :class:`Config`; replaced whole when the config changes.
 
     Attributes:
-        series: the validated series (:class:`~tsvideo_widget.data.Series`).
-        pyramids: one min/max pyramid per channel.
+        source: where windows come from (:class:`~tsvideo_widget.source.DataSource`).
         dtypes: the dtype each channel travels as.
         fingerprint: a short hex digest of the data's times and shape (str), stable
             across kernels, that names this data in the browser's store of unsaved edits.
     """
 
-    series: data_mod.Series
-    pyramids: list[Pyramid] = field(repr=False)
+    source: DataSource = field(repr=False)
     dtypes: list[np.dtype] = field(repr=False)
     fingerprint: str
+
+    @property
+    def series(self) -> data_mod.Series:
+        """The validated series (:class:`~tsvideo_widget.series.Series`) of :attr:`source`."""
+        return self.source.series
 
     def meta_json(self) -> dict[str, Any]:
         """The ``_meta`` trait: size, span, time kind and unit, channels, origin."""
@@ -121,8 +131,7 @@ class Prepared:
 
     def overview_json(self) -> dict[str, Any]:
         """The ``_overview`` trait: the whole span in OVERVIEW_BUCKETS columns, as buffers."""
-        s = self.series
-        dec = decimate(s, self.pyramids, 0.0, s.span, OVERVIEW_BUCKETS)
+        dec = self.source.window(0.0, self.source.span, OVERVIEW_BUCKETS)
         header, buffers = pack(dec, self.dtypes)
         return {**header, "x": buffers[0], "ys": buffers[1:]}
 
@@ -154,8 +163,7 @@ def prepare(config: Config) -> Prepared:
         config.start,
     )
     return Prepared(
-        series=series,
-        pyramids=[Pyramid(v) for v in series.values],
+        source=PyramidSource.build(series, cache_for(config.cache_dir)),
         dtypes=[wire_dtype(v.dtype) for v in series.values],
         fingerprint=fingerprint(series),
     )

@@ -43,6 +43,7 @@ from .labeling import RegionMethods, locked
 from .mapping import MappingMethods
 from .pipeline import OVERVIEW_BUCKETS, Config, Pipeline, Prepared
 from .protocol import Protocol
+from .pyrcache import check_cache_dir
 from .trackmethods import TrackMethods, media_list, new_resolver
 from .tracks import default_settings
 from .transport import TRANSPORTS
@@ -78,6 +79,10 @@ class TimeSeriesVideo(
             a dict of arrays (``np.memmap`` included) is then used by reference, never copied.
         start: the first sample's time with ``sample_rate``: a number in ``time_unit``
             (default 0.0; an int for integer time) or a datetime (Timestamp, ISO string).
+        cache_dir: where the pyramids of channels held in files (``np.memmap``,
+            ``np.load(path, mmap_mode="r")``) are stored and found again on the next
+            open: a folder path, None (default: the user's cache folder,
+            ``~/.cache/tsvideo-widget`` on Linux) or False (build in memory each time).
         media_kind: "video" or "audio" to override the kind guessed from the name (every
             track), or a dict track name -> kind.
         labels: label names (list) or name -> CSS colour (dict) for labeling.
@@ -123,6 +128,14 @@ class TimeSeriesVideo(
         help=(
             "First sample's time with sample_rate: a number in time_unit (None: 0.0; an int "
             "for integer time) or a datetime (Timestamp, datetime, ISO 8601 string)."
+        ),
+    )
+    cache_dir = tt.AnyValue(
+        None,
+        allow_none=True,
+        help=(
+            "Folder for the pyramids of channels in files (np.memmap, np.load(mmap_mode='r')): "
+            "a path, None (default: the user's cache folder) or False (memory only)."
         ),
     )
     media = tt.Media(
@@ -230,6 +243,7 @@ class TimeSeriesVideo(
         sort: bool = False,
         sample_rate: float | None = None,
         start: Any = None,
+        cache_dir: str | os.PathLike[str] | bool | None = None,
         media_kind: str | None = None,
         labels: Any = None,
         autosave: str | os.PathLike[str] | None = None,
@@ -251,7 +265,8 @@ class TimeSeriesVideo(
         # Everything is checked here first, so a refused construction opens no comm.
         self._initializing = True
         sample_rate = check_sample_rate(sample_rate)
-        config = Config.of(data, time, channels, time_unit, sort, sample_rate, start)
+        cache_dir = check_cache_dir(cache_dir)
+        config = Config.of(data, time, channels, time_unit, sort, sample_rate, start, cache_dir)
         prepared = self._pipeline.build(config)
         sources = self._resolve_media(media, media_kind)
         label_names = None if check.labels(labels) is None else list(labels)
@@ -284,6 +299,7 @@ class TimeSeriesVideo(
             sort=sort,
             sample_rate=sample_rate,
             start=start,
+            cache_dir=cache_dir,
             media=media,
             media_kind=media_kind,
             labels=labels,

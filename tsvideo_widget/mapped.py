@@ -1,0 +1,89 @@
+"""Arrays that view memory-mapped files: where they are in the file, and giving pages back.
+
+A channel opened with ``np.load(path, mmap_mode="r")`` (or any ``np.memmap``, or
+a view of one) is read through the operating system's page cache. Two things
+need to know the mapping behind such an array: the pyramid cache, which names an
+entry by the file and byte offset of the samples (:func:`mapping_of`), and a
+streaming pass over a file larger than memory, which hands each chunk's pages
+back once it is reduced (:func:`release`), so the process's resident memory
+stays at a chunk's worth instead of growing to the file's size (the pages stay
+in the page cache, for other readers, until the system needs them).
+"""
+
+from __future__ import annotations
+
+import mmap
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Mapping", "mapping_of", "release"]
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """The file mapping behind an array.
+
+    Attributes:
+        filename: the file's path as the memmap was opened (str).
+        map: the ``mmap.mmap`` object.
+        map_offset: the file offset at which the mapping starts (int, bytes).
+        address: the mapping's first byte in memory (int).
+        readonly: the file was opened read-only (mode "r"): only then are pages
+            given back (a copy-on-write mapping's changed pages would be lost).
+    """
+
+    filename: str
+    map: mmap.mmap
+    map_offset: int
+    address: int
+    readonly: bool
+
+    def file_offset(self, arr: np.ndarray) -> int:
+        """Byte offset in the file of ``arr``'s first element (int)."""
+        return self.map_offset + (arr.ctypes.data - self.address)
+
+
+def mapping_of(arr: np.ndarray) -> Mapping | None:
+    """The file mapping ``arr`` views, or None (an array in memory).
+
+    Follows ``arr``'s bases to the ``np.memmap`` it views: ``np.asarray`` of a
+    memmap, a slice or a column of one all count.
+    """
+    owner: Any = arr
+    while owner is not None and not (isinstance(owner, np.memmap) and owner.filename):
+        owner = getattr(owner, "base", None)
+    if owner is None:
+        return None
+    mm = getattr(owner, "_mmap", None)
+    if not isinstance(mm, mmap.mmap):
+        return None
+    start = owner.offset - owner.offset % mmap.ALLOCATIONGRANULARITY
+    address = np.frombuffer(mm, dtype=np.uint8).ctypes.data
+    readonly = getattr(owner, "mode", None) in ("r", "readonly")
+    return Mapping(str(owner.filename), mm, start, address, readonly)
+
+
+def release(m: Mapping, part: np.ndarray) -> None:
+    """Give back the resident pages under ``part`` (a 1-D piece of a mapped array).
+
+    Only whole pages between ``part``'s first and last element are released (a
+    strided column releases its rows' pages), and only of a read-only mapping;
+    a no-op where ``madvise`` is unavailable. Reading ``part`` again later reads the
+    file (or the page cache) again.
+    """
+    if not m.readonly or not part.size:
+        return
+    if not hasattr(m.map, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    page = mmap.PAGESIZE
+    stride = int(part.strides[0]) if part.ndim == 1 else part.itemsize
+    lo = part.ctypes.data - m.address
+    hi = lo + (part.shape[0] - 1) * stride + part.itemsize
+    if stride < 0:
+        lo, hi = lo + (part.shape[0] - 1) * stride, lo + part.itemsize
+    lo = -(-lo // page) * page
+    hi = (hi // page) * page
+    if hi > lo:
+        m.map.madvise(mmap.MADV_DONTNEED, lo, hi - lo)

@@ -1,0 +1,180 @@
+"""The data-source seam: what the widget asks of a recording's samples.
+
+The widget draws through one small interface, :class:`DataSource`: the time
+axis (a :class:`~tsvideo_widget.series.Series`, which also converts times for
+regions, labels and exports), the channels and their dtypes, the span, and for
+a window ``(lo, hi, count)`` the points to draw (:class:`~tsvideo_widget.
+decimate.Decimated`: per column the times of its first and last sample and its
+first, minimum, maximum and last value, or the raw samples when there are few).
+Nothing else in the widget reads samples, so a source may keep them anywhere.
+
+:class:`PyramidSource` is the implementation for arrays (in memory, or
+memory-mapped files): one min/max pyramid per channel, built in one pass with
+the machine's cores (a progress bar for anything over a second), and for a
+file-backed channel stored in a cache folder and found again on the next open
+(:mod:`tsvideo_widget.pyrcache`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+from .decimate import Decimated, decimate
+from .mapped import mapping_of, release
+from .pyramid import BASE, FACTOR, Pyramid
+from .pyrcache import PyramidCache
+from .series import Series
+
+__all__ = ["PROGRESS_AFTER_S", "DataSource", "PyramidSource"]
+
+PROGRESS_AFTER_S = 1.0
+"""Seconds a pyramid build runs before its progress bar shows (float)."""
+
+_PARALLEL_ABOVE = 1 << 22
+"""Samples in all (int) above which level 0 is reduced in parallel threads."""
+
+
+class DataSource(ABC):
+    """One recording's samples, as the widget asks for them.
+
+    A subclass gives :attr:`series` and :meth:`window`; everything the widget
+    draws comes through them.
+    """
+
+    @property
+    @abstractmethod
+    def series(self) -> Series:
+        """The time axis and channel arrays (:class:`~tsvideo_widget.series.Series`)."""
+
+    @abstractmethod
+    def window(self, lo: float, hi: float, count: int) -> Decimated:
+        """Points to draw relative seconds ``[lo, hi]`` about ``count`` pixels wide.
+
+        See :func:`tsvideo_widget.decimate.decimate` for the layout every source
+        returns (the same points, for the same samples, from every source).
+        """
+
+    @property
+    def channels(self) -> list[str]:
+        """Channel names, in display order (list of str)."""
+        return self.series.channels
+
+    @property
+    def dtypes(self) -> list[np.dtype]:
+        """Each channel's dtype (list of numpy dtypes)."""
+        return [v.dtype for v in self.series.values]
+
+    @property
+    def span(self) -> float:
+        """Seconds from the first to the last sample (float)."""
+        return self.series.span
+
+
+class PyramidSource(DataSource):
+    """A :class:`DataSource` over arrays with one pyramid per channel.
+
+    Args:
+        series: the validated series (its ``values`` are the channels' arrays).
+        pyramids: one :class:`~tsvideo_widget.pyramid.Pyramid` per channel, over
+            those same arrays.
+    """
+
+    def __init__(self, series: Series, pyramids: list[Pyramid]) -> None:
+        if len(pyramids) != len(series.values):
+            raise ValueError(f"{len(pyramids)} pyramids for {len(series.values)} channels")
+        self._series = series
+        self.pyramids = pyramids
+        arrays = list(series.values)
+        for pyr in pyramids:
+            arrays += [a for level in pyr.levels for a in level] + list(pyr.nans or [])
+        self._mapped = [(m, a) for a in arrays if (m := mapping_of(a)) is not None and m.readonly]
+
+    @property
+    def series(self) -> Series:
+        """The time axis and channel arrays."""
+        return self._series
+
+    def window(self, lo: float, hi: float, count: int) -> Decimated:
+        """M4 points of ``[lo, hi]`` (:func:`~tsvideo_widget.decimate.decimate`).
+
+        Pages of memory-mapped files read for the window are given back after it
+        (:func:`~tsvideo_widget.mapped.release`): the page cache keeps them, but the
+        process does not pin them, so its resident memory stays at what it holds
+        itself, not at the parts of a 20 GB file it has looked at (a window maps whole
+        folios, measured up to 240 KB per sample read). It costs about 1 ms a window.
+        """
+        try:
+            return decimate(self._series, self.pyramids, lo, hi, count)
+        finally:
+            for m, a in self._mapped:
+                release(m, a)
+
+    @classmethod
+    def build(
+        cls, series: Series, cache: PyramidCache | None = None, progress: bool = True
+    ) -> PyramidSource:
+        """Pyramids for every channel of ``series``: read from ``cache`` or built.
+
+        Level 0 is reduced chunk by chunk on every core (numpy's reductions release
+        the GIL), channel after channel; a built pyramid of a file-backed channel is
+        stored in ``cache``. ``progress``: show a progress bar (tqdm) when the build
+        runs over :data:`PROGRESS_AFTER_S` seconds.
+        """
+        found = [cache.load(v, BASE, FACTOR) if cache is not None else None for v in series.values]
+        todo = sum(int(v.shape[0]) for v, p in zip(series.values, found, strict=True) if p is None)
+        workers = min(os.cpu_count() or 1, 8) if todo > _PARALLEL_ABOVE else 1
+        with _Progress(todo, progress) as tick:
+            pool = ThreadPoolExecutor(workers) if workers > 1 else None
+            try:
+                pyramids = []
+                for v, p in zip(series.values, found, strict=True):
+                    if p is None:
+                        p = Pyramid(v, pool=pool, tick=tick)
+                        if cache is not None:
+                            cache.store(p)
+                    pyramids.append(p)
+            finally:
+                if pool is not None:
+                    pool.shutdown()
+        return cls(series, pyramids)
+
+
+class _Progress:
+    """A thread-safe progress callback over ``total`` samples (a tqdm bar shown after a second)."""
+
+    def __init__(self, total: int, show: bool) -> None:
+        self.bar: Any = None
+        self.lock = threading.Lock()
+        if show and total > _PARALLEL_ABOVE:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(
+                total=total,
+                unit="sample",
+                unit_scale=True,
+                desc="tsvideo-widget: building the pyramid",
+                delay=PROGRESS_AFTER_S,
+                leave=False,
+            )
+
+    def __enter__(self) -> Callable[[int], None] | None:
+        if self.bar is None:
+            return None
+        bar = self.bar
+
+        def tick(samples: int) -> None:
+            with self.lock:
+                bar.update(samples)
+
+        return tick
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
