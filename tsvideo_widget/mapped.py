@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Mapping", "mapping_of", "release"]
+__all__ = ["Mapping", "mapping_of", "release", "write_back"]
 
 
 @dataclass(frozen=True)
@@ -30,15 +30,16 @@ class Mapping:
         map: the ``mmap.mmap`` object.
         map_offset: the file offset at which the mapping starts (int, bytes).
         address: the mapping's first byte in memory (int).
-        readonly: the file was opened read-only (mode "r"): only then are pages
-            given back (a copy-on-write mapping's changed pages would be lost).
+        shared: the mapping reads and writes the file itself (modes "r", "r+",
+            "w+"): only then are pages given back. A copy-on-write mapping (mode "c")
+            keeps its changes in its own pages, which giving back would lose.
     """
 
     filename: str
     map: mmap.mmap
     map_offset: int
     address: int
-    readonly: bool
+    shared: bool
 
     def file_offset(self, arr: np.ndarray) -> int:
         """Byte offset in the file of ``arr``'s first element (int)."""
@@ -61,19 +62,20 @@ def mapping_of(arr: np.ndarray) -> Mapping | None:
         return None
     start = owner.offset - owner.offset % mmap.ALLOCATIONGRANULARITY
     address = np.frombuffer(mm, dtype=np.uint8).ctypes.data
-    readonly = getattr(owner, "mode", None) in ("r", "readonly")
-    return Mapping(str(owner.filename), mm, start, address, readonly)
+    shared = getattr(owner, "mode", None) in ("r", "r+", "w+", "readonly", "readwrite", "write")
+    return Mapping(str(owner.filename), mm, start, address, shared)
 
 
 def release(m: Mapping, part: np.ndarray) -> None:
     """Give back the resident pages under ``part`` (a 1-D piece of a mapped array).
 
     Only whole pages between ``part``'s first and last element are released (a
-    strided column releases its rows' pages), and only of a read-only mapping;
+    strided column releases its rows' pages), and only of a shared mapping (the
+    page cache keeps their contents, written or not);
     a no-op where ``madvise`` is unavailable. Reading ``part`` again later reads the
     file (or the page cache) again.
     """
-    if not m.readonly or not part.size:
+    if not m.shared or not part.size:
         return
     if not hasattr(m.map, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
         return
@@ -87,3 +89,17 @@ def release(m: Mapping, part: np.ndarray) -> None:
     hi = (hi // page) * page
     if hi > lo:
         m.map.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+
+def write_back(m: Mapping, part: np.ndarray) -> None:
+    """Write the pages under ``part`` (a contiguous piece of a mapped array) to the file now.
+
+    Only that range is synced (``msync`` of the whole mapping would walk all of it).
+    """
+    if not part.size:
+        return
+    page = mmap.PAGESIZE
+    lo = part.ctypes.data - m.address
+    hi = lo + part.nbytes
+    lo = (lo // page) * page
+    m.map.flush(lo, hi - lo)

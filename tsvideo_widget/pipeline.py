@@ -22,6 +22,7 @@ import numpy as np
 
 from . import data as data_mod
 from . import wire
+from .lazyinputs import is_lazy, resolve
 from .memo import Memo
 from .pyrcache import cache_for
 from .source import DataSource, PyramidSource
@@ -152,15 +153,23 @@ def fingerprint(series: data_mod.Series) -> str:
 
 
 def prepare(config: Config) -> Prepared:
-    """The prepared series for ``config``; raises DataError (a TraitError) for bad data."""
+    """The prepared series for ``config``; raises DataError (a TraitError) for bad data.
+
+    Zarr, xarray and dask sources are first resolved into arrays and time
+    (:mod:`tsvideo_widget.lazyinputs`).
+    """
+    data, time, rate, start = config.data, config.time, config.sample_rate, config.start
+    if is_lazy(data):
+        r = resolve(data, time, rate, start, config.time_unit, config.cache_dir)
+        data, time, rate, start = r.data, r.time, r.sample_rate, r.start
     series = data_mod.prepare(
-        config.data,
-        config.time,
+        data,
+        time,
         None if config.channels is None else list(config.channels),
         config.time_unit,
         config.sort,
-        config.sample_rate,
-        config.start,
+        rate,
+        start,
     )
     return Prepared(
         source=PyramidSource.build(series, cache_for(config.cache_dir)),

@@ -1,12 +1,15 @@
 """Reading the caller's ``data`` argument into a DataFrame.
 
 :func:`as_frame` accepts a DataFrame (returned as is), a dict of 1-D arrays
-(wrapped without a copy), or the path or URL of a CSV/TSV (optionally gzipped)
-or Parquet file. Files and URLs are where most input mistakes happen (a wrong
-separator, an Excel encoding, an empty download, an unreachable server), so
-each is refused with the file or URL at fault (secrets masked) and a way to
-read it instead. Checking the columns and the time column is left to
-:mod:`tsvideo_widget.data` and :mod:`tsvideo_widget.timecol`.
+(wrapped without a copy), a pyarrow Table or RecordBatch or a polars DataFrame
+or LazyFrame (converted by :mod:`tsvideo_widget.arrowinputs`, their number and
+timestamp columns kept as views of the Arrow buffers where they can be), or the
+path or URL of a CSV/TSV (optionally gzipped) or Parquet file. Files and URLs
+are where most input mistakes happen (a wrong separator, an Excel encoding, an
+empty download, an unreachable server), so each is refused with the file or
+URL at fault (secrets masked) and a way to read it instead. Checking the
+columns and the time column is left to :mod:`tsvideo_widget.data` and
+:mod:`tsvideo_widget.timecol`.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 
+from .arrowinputs import arrow_frame, is_arrow_backed
 from .errors import DataError, TsvFileNotFoundError, TsvTypeError
 from .media import mask_url
 
@@ -47,20 +51,31 @@ def as_frame(data: Any) -> pd.DataFrame:
 
     Args:
         data: a DataFrame (returned as is), a dict of equal-length 1-D arrays
-            (wrapped without a copy), or a path (str or os.PathLike) or URL of a
-            .csv, .csv.gz, .txt, .tsv or .parquet file. http(s) URLs are
-            downloaded here, failing after :data:`URL_TIMEOUT_S` seconds of
-            silence (read from this module at each call); other schemes
-            (s3://, gs://, ...) are left to pandas.
+            (wrapped without a copy), a pyarrow Table or RecordBatch, a polars
+            DataFrame or LazyFrame (collected; see
+            :func:`tsvideo_widget.arrowinputs.arrow_frame`: number and
+            timestamp columns without nulls in one chunk stay views of the
+            Arrow buffers, chunked columns are concatenated once, number
+            columns with nulls become float columns with NaN gaps), or a path (str
+            or os.PathLike) or URL of a .csv, .csv.gz, .txt, .tsv or .parquet
+            file. http(s) URLs are downloaded here, failing after
+            :data:`URL_TIMEOUT_S` seconds of silence (read from this module at
+            each call); other schemes (s3://, gs://, ...) are left to pandas.
+            Neither polars nor pyarrow is imported here for other inputs
+            (Parquet files aside).
 
     Raises:
         DataError: a file or URL that cannot be read as a table, or holds no rows;
-            dict entries that are not 1-D or differ in length.
+            dict entries that are not 1-D or differ in length; a polars
+            LazyFrame whose query fails.
         TsvFileNotFoundError: a path that does not exist.
-        TsvTypeError: ``data`` of another type.
+        TsvTypeError: ``data`` of another type, or a pyarrow or polars object
+            that is not a table (a Series, an Array, ...), naming what to pass.
     """
     if isinstance(data, pd.DataFrame):
         return data
+    if is_arrow_backed(data):
+        return arrow_frame(data)
     if isinstance(data, (str, os.PathLike)):
         return _read_table(os.fspath(data))
     if isinstance(data, Mapping):
@@ -80,7 +95,8 @@ def as_frame(data: Any) -> pd.DataFrame:
         return pd.DataFrame({k: np.asarray(v) for k, v in data.items()}, copy=False)
     raise TsvTypeError(
         f"data of type {type(data).__name__} is not supported: pass a pandas DataFrame, "
-        "a path or URL of a CSV/Parquet file, or a dict of 1-D arrays"
+        "a pyarrow Table, a polars DataFrame or LazyFrame, a path or URL of a CSV/Parquet "
+        "file, or a dict of 1-D arrays"
     )
 
 

@@ -94,7 +94,7 @@ class PyramidSource(DataSource):
         arrays = list(series.values)
         for pyr in pyramids:
             arrays += [a for level in pyr.levels for a in level] + list(pyr.nans or [])
-        self._mapped = [(m, a) for a in arrays if (m := mapping_of(a)) is not None and m.readonly]
+        self._mapped = [(m, a) for a in arrays if (m := mapping_of(a)) is not None and m.shared]
 
     @property
     def series(self) -> Series:

@@ -1,0 +1,190 @@
+"""Local column files for chunked sources: each column streamed once into a memory-mapped ``.npy``.
+
+A Zarr array, a dask array or a Parquet file is stored in chunks that must be
+decoded whole: reading the few samples at each edge of a thousand columns
+would decode a thousand chunks per window. So a chunked source is streamed,
+chunk by chunk, into one ``.npy`` file per column in the cache folder, and the
+widget reads those memory-mapped (random access at the cost of a page) and
+builds (and caches) its pyramids over them like over any memory-mapped file.
+The pass holds one batch of chunks in memory whatever the source's size, gives
+each batch's pages back once written, and is done once: the folder is named by
+the source's identity (files, sizes, modification times, metadata), and a source
+that changed gets a new folder; the old one is deleted. Columns are written to
+a temporary folder renamed into place when complete, so an interrupted pass
+leaves nothing a later open could take for the data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import DataError
+from .mapped import mapping_of, release, write_back
+
+__all__ = ["Column", "materialize"]
+
+Batches = Callable[[], Iterator[list[np.ndarray]]]
+"""Yields the columns' values in order, one batch at a time: a list of 1-D arrays
+(one per column, all of one length) per batch."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column to stream: its name and dtype.
+
+    Attributes:
+        name: the column's name (str).
+        dtype: its numpy dtype.
+    """
+
+    name: str
+    dtype: np.dtype
+
+
+def _files_digest(paths: list[str]) -> list[Any]:
+    """Size and modification time of every file under ``paths`` (folders walked), sorted."""
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, _dirs, files in os.walk(p):
+                for f in files:
+                    full = os.path.join(root, f)
+                    with contextlib.suppress(OSError):
+                        st = os.stat(full)
+                        out.append([os.path.relpath(full, p), st.st_size, st.st_mtime_ns])
+        elif os.path.exists(p):
+            st = os.stat(p)
+            out.append([os.path.realpath(p), st.st_size, st.st_mtime_ns])
+    return sorted(out)
+
+
+def identity(kind: str, files: list[str], meta: Any) -> str:
+    """A name for a source's columns: its kind, metadata, and its files' sizes and times (hex)."""
+    blob = json.dumps(
+        {"kind": kind, "files": [os.path.realpath(f) for f in files], "meta": meta}, default=str
+    )
+    h = hashlib.sha256(blob.encode())
+    h.update(json.dumps(_files_digest(files)).encode())
+    return h.hexdigest()[:32]
+
+
+def materialize(
+    root: Path,
+    group: str,
+    version: str,
+    columns: list[Column],
+    n: int,
+    batches: Batches,
+    progress: Callable[[int], Any] | None = None,
+) -> dict[str, np.ndarray]:
+    """The columns as read-only memory-mapped arrays under ``root/sidecar/group/version``.
+
+    Found again when present (nothing is read); else every column is streamed, one
+    batch of ``batches()`` at a time, into a ``.npy`` file of ``n`` samples; then the
+    folder is renamed into place and older versions of ``group`` are deleted.
+    ``progress(samples)`` is called after each batch.
+
+    Raises:
+        DataError: batches that do not add up to ``n`` samples, or a cache folder
+            that cannot be written (naming it, and what to do).
+    """
+    folder = root / "sidecar" / group
+    final = folder / version
+    found = _open(final, columns, n)
+    if found is not None:
+        return found
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+    except OSError as err:
+        raise DataError(
+            f"the chunked data must be copied into local column files, but the cache folder "
+            f"{folder} cannot be written ({err.strerror}); pass cache_dir= a writable folder"
+        ) from err
+    try:
+        names = {col.name: f"c{i}.npy" for i, col in enumerate(columns)}
+        _write(tmp, columns, names, n, batches, progress)
+        (tmp / "manifest.json").write_text(json.dumps({"columns": names, "n": n}))
+        if final.exists():
+            shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DataError(
+            f"writing the local column files under {folder} failed ({err}); free space there "
+            "(they take as many bytes as the data) or pass cache_dir= another folder"
+        ) from err
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for old in folder.iterdir():
+        if old.name != version and not old.name.startswith(".tmp-"):
+            with contextlib.suppress(OSError):
+                shutil.rmtree(old)
+    found = _open(final, columns, n)
+    assert found is not None
+    return found
+
+
+def _open(entry: Path, columns: list[Column], n: int) -> dict[str, np.ndarray] | None:
+    try:
+        names = json.loads((entry / "manifest.json").read_text())["columns"]
+        out = {}
+        for col in columns:
+            arr = np.load(entry / names[col.name], mmap_mode="r")
+            if arr.shape != (n,) or arr.dtype != col.dtype:
+                return None
+            out[col.name] = arr
+        return out
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _write(
+    tmp: Path,
+    columns: list[Column],
+    names: dict[str, str],
+    n: int,
+    batches: Batches,
+    progress: Callable[[int], Any] | None,
+) -> None:
+    outs = [
+        np.lib.format.open_memmap(tmp / names[c.name], mode="w+", dtype=c.dtype, shape=(n,))
+        for c in columns
+    ]
+    maps = [mapping_of(o) for o in outs]
+    at = 0
+    for batch in batches():
+        parts = [np.asarray(b).reshape(-1) for b in batch]
+        k = parts[0].shape[0]
+        if len(parts) != len(outs) or any(p.shape[0] != k for p in parts) or at + k > n:
+            raise DataError(
+                f"reading the data gave a batch of {[p.shape[0] for p in parts]} samples at row "
+                f"{at} of {n}: the source changed while being read? Open it again"
+            )
+        for o, m, p in zip(outs, maps, parts, strict=True):
+            o[at : at + k] = p
+            if m is not None:
+                write_back(m, o[at : at + k])  # on disk, so its pages can be given back
+                release(m, o[at : at + k])
+        at += k
+        if progress is not None:
+            progress(k)
+    if at != n:
+        raise DataError(
+            f"reading the data gave {at} samples, not the {n} its shape says: the source "
+            "changed while being read? Open it again"
+        )
+    for o in outs:
+        o.flush()
