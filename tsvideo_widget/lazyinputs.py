@@ -307,7 +307,7 @@ def _chunked(
     ``group`` names where the source is (its older copies are deleted when a new
     ``version``, what it holds, is written).
     """
-    from .source import _Progress
+    from .source import Progress
 
     if cache_dir is False:
         raise DataError(
@@ -339,13 +339,13 @@ def _chunked(
             else:
                 yield [np.asarray(v[a:b]) for v in values]
 
-    with _Progress(n * len(cols), True) as tick:
+    with Progress(n * len(cols), True) as tick:
 
         def progress(k: int) -> None:
             if tick is not None:
                 tick(k * len(cols))
 
-        return materialize(root, group, version, cols, n, batches, progress)
+        return materialize(root, group, version, cols, n, batches, progress).arrays
 
 
 def _chunk_len(arr: Any) -> int:

@@ -24,6 +24,7 @@ from . import data as data_mod
 from . import wire
 from .lazyinputs import is_lazy, resolve
 from .memo import Memo
+from .parquetinputs import is_big_parquet, stream_parquet
 from .pyrcache import cache_for
 from .source import DataSource, PyramidSource
 from .transport import pack, wire_dtype
@@ -159,13 +160,21 @@ def prepare(config: Config) -> Prepared:
     (:mod:`tsvideo_widget.lazyinputs`).
     """
     data, time, rate, start = config.data, config.time, config.sample_rate, config.start
+    chans = None if config.channels is None else list(config.channels)
     if is_lazy(data):
         r = resolve(data, time, rate, start, config.time_unit, config.cache_dir)
         data, time, rate, start = r.data, r.time, r.sample_rate, r.start
+    elif is_big_parquet(data):
+        # With sample_rate= the file's rows are the samples: no time column is read.
+        data, time, got_rate, got_start = stream_parquet(
+            data, time if rate is None else None, chans, config.time_unit, config.cache_dir
+        )
+        if rate is None:
+            rate, start = got_rate, got_start
     series = data_mod.prepare(
         data,
         time,
-        None if config.channels is None else list(config.channels),
+        chans,
         config.time_unit,
         config.sort,
         rate,

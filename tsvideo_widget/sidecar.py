@@ -32,7 +32,7 @@ import numpy as np
 from .errors import DataError
 from .mapped import mapping_of, release, write_back
 
-__all__ = ["Column", "materialize"]
+__all__ = ["Column", "Columns", "identity", "materialize"]
 
 Batches = Callable[[], Iterator[list[np.ndarray]]]
 """Yields the columns' values in order, one batch at a time: a list of 1-D arrays
@@ -50,6 +50,23 @@ class Column:
 
     name: str
     dtype: np.dtype
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The local column files of a source.
+
+    Attributes:
+        arrays: name -> read-only memory-mapped 1-D array, for the columns kept.
+        facts: what the pass found out about the data (JSON-able dict), kept with them.
+    """
+
+    arrays: dict[str, np.ndarray]
+    facts: dict[str, Any]
+
+
+Finish = Callable[[], tuple[set[str], dict[str, Any]]]
+"""Called after the last batch: the columns not to keep, and facts to keep with the rest."""
 
 
 def _files_digest(paths: list[str]) -> list[Any]:
@@ -87,13 +104,15 @@ def materialize(
     n: int,
     batches: Batches,
     progress: Callable[[int], Any] | None = None,
-) -> dict[str, np.ndarray]:
+    finish: Finish | None = None,
+) -> Columns:
     """The columns as read-only memory-mapped arrays under ``root/sidecar/group/version``.
 
     Found again when present (nothing is read); else every column is streamed, one
-    batch of ``batches()`` at a time, into a ``.npy`` file of ``n`` samples; then the
-    folder is renamed into place and older versions of ``group`` are deleted.
-    ``progress(samples)`` is called after each batch.
+    batch of ``batches()`` at a time, into a ``.npy`` file of ``n`` samples; then
+    ``finish()`` (if given) names the columns not worth keeping (deleted) and facts
+    to keep; the folder is renamed into place and older versions of ``group`` are
+    deleted. ``progress(samples)`` is called after each batch.
 
     Raises:
         DataError: batches that do not add up to ``n`` samples, or a cache folder
@@ -115,7 +134,11 @@ def materialize(
     try:
         names = {col.name: f"c{i}.npy" for i, col in enumerate(columns)}
         _write(tmp, columns, names, n, batches, progress)
-        (tmp / "manifest.json").write_text(json.dumps({"columns": names, "n": n}))
+        dropped, facts = finish() if finish is not None else (set(), {})
+        for name in dropped:
+            (tmp / names.pop(name)).unlink()
+        manifest = {"columns": names, "n": n, "facts": facts}
+        (tmp / "manifest.json").write_text(json.dumps(manifest))
         if final.exists():
             shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)
@@ -137,17 +160,20 @@ def materialize(
     return found
 
 
-def _open(entry: Path, columns: list[Column], n: int) -> dict[str, np.ndarray] | None:
+def _open(entry: Path, columns: list[Column], n: int) -> Columns | None:
     try:
-        names = json.loads((entry / "manifest.json").read_text())["columns"]
+        manifest = json.loads((entry / "manifest.json").read_text())
+        names = manifest["columns"]
         out = {}
         for col in columns:
+            if col.name not in names:
+                continue  # not kept (finish() dropped it)
             arr = np.load(entry / names[col.name], mmap_mode="r")
             if arr.shape != (n,) or arr.dtype != col.dtype:
                 return None
             out[col.name] = arr
-        return out
-    except (OSError, ValueError, KeyError):
+        return Columns(out, dict(manifest.get("facts", {})))
+    except (OSError, ValueError, KeyError, TypeError):
         return None
 
 

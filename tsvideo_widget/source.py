@@ -32,7 +32,7 @@ from .pyramid import BASE, FACTOR, Pyramid
 from .pyrcache import PyramidCache
 from .series import Series
 
-__all__ = ["PROGRESS_AFTER_S", "DataSource", "PyramidSource"]
+__all__ = ["PROGRESS_AFTER_S", "DataSource", "Progress", "PyramidSource"]
 
 PROGRESS_AFTER_S = 1.0
 """Seconds a pyramid build runs before its progress bar shows (float)."""
@@ -130,7 +130,7 @@ class PyramidSource(DataSource):
         found = [cache.load(v, BASE, FACTOR) if cache is not None else None for v in series.values]
         todo = sum(int(v.shape[0]) for v, p in zip(series.values, found, strict=True) if p is None)
         workers = min(os.cpu_count() or 1, 8) if todo > _PARALLEL_ABOVE else 1
-        with _Progress(todo, progress) as tick:
+        with Progress(todo, progress) as tick:
             pool = ThreadPoolExecutor(workers) if workers > 1 else None
             try:
                 pyramids = []
@@ -146,7 +146,7 @@ class PyramidSource(DataSource):
         return cls(series, pyramids)
 
 
-class _Progress:
+class Progress:
     """A thread-safe progress callback over ``total`` samples (a tqdm bar shown after a second)."""
 
     def __init__(self, total: int, show: bool) -> None:
