@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .mapped import mapping_of, release
+from .nanscan import valid_row
 
 BASE = 64
 """Samples per block at the finest pyramid level.
@@ -350,64 +351,14 @@ class Pyramid:
         all-NaN blocks on level 0 (a block whose fmin is NaN is all NaN), so a gap
         of a billion samples costs a scan of its 1/64 blocks, not of its samples.
         """
-        return self._valid(start, stop, forward=True)
+        if not self.has_nan:
+            return min(start, stop)
+        level0 = self.levels[0][0] if self.levels else None
+        return valid_row(self.values, level0, self.base, start, stop, forward=True)
 
     def last_valid(self, start: int, stop: int) -> int:
         """The last row in ``start:stop`` whose value is not NaN, or ``start - 1`` when none is."""
-        return self._valid(start, stop, forward=False)
-
-    def _valid(self, start: int, stop: int, forward: bool) -> int:
-        v, none = self.values, (stop if forward else start - 1)
-        if start >= stop:
-            return none
         if not self.has_nan:
-            return start if forward else stop - 1
-        # The partial block at the near end, raw.
-        b = self.base
-        if forward:
-            edge = min(stop, -(-start // b) * b if start % b else start)
-            ok = np.flatnonzero(~np.isnan(v[start:edge]))
-            if ok.size:
-                return start + int(ok[0])
-            lo, hi = edge, stop
-        else:
-            edge = max(start, (stop // b) * b)
-            ok = np.flatnonzero(~np.isnan(v[edge:stop]))
-            if ok.size:
-                return edge + int(ok[-1])
-            lo, hi = start, edge
-        if hi <= lo:
-            return none
-        mins = self.levels[0][0] if self.levels else None
-        width = 64
-        while hi > lo:
-            if mins is None or hi - lo < 2 * b:
-                chunk = v[lo:hi]
-                ok = np.flatnonzero(~np.isnan(chunk))
-                if not ok.size:
-                    return none
-                return lo + int(ok[0] if forward else ok[-1])
-            # Whole level-0 blocks inside lo..hi, ``width`` at a time, in the scan's direction.
-            b0, b1 = -(-lo // b), hi // b
-            if b1 <= b0:
-                mins = None
-                continue
-            if forward:
-                blocks = mins[b0 : min(b1, b0 + width)]
-                ok = np.flatnonzero(~np.isnan(blocks))
-                if ok.size:
-                    blk = b0 + int(ok[0])
-                    got = np.flatnonzero(~np.isnan(v[max(lo, blk * b) : min(hi, (blk + 1) * b)]))
-                    return max(lo, blk * b) + int(got[0])
-                lo = (b0 + blocks.shape[0]) * b
-            else:
-                blocks = mins[max(b0, b1 - width) : b1]
-                ok = np.flatnonzero(~np.isnan(blocks))
-                if ok.size:
-                    blk = b1 - blocks.shape[0] + int(ok[-1])
-                    first = max(lo, blk * b)
-                    got = np.flatnonzero(~np.isnan(v[first : min(hi, (blk + 1) * b)]))
-                    return first + int(got[-1])
-                hi = (b1 - blocks.shape[0]) * b
-            width *= 4
-        return none
+            return stop - 1 if stop > start else start - 1
+        level0 = self.levels[0][0] if self.levels else None
+        return valid_row(self.values, level0, self.base, start, stop, forward=False)
