@@ -134,14 +134,54 @@ class RegionMethods(t.HasTraits):
         new = regionframe.from_dataframe(df, self.tracks)
         self.regions = new if replace else [*self.regions, *new]
 
-    def labels_per_sample(self: _Widget, channel: str | None = None) -> pd.Series:
+    def labels_per_sample(
+        self: _Widget, channel: str | None = None, path: str | os.PathLike[str] | None = None
+    ) -> pd.Series | pathlib.Path:
         """Each sample's label, aligned with the data's rows (None outside every region).
 
         Where regions overlap, the region that starts last wins (the innermost of
         nested regions); at a shared boundary the later region wins; point events
         label nothing. See :func:`tsvideo_widget.regions.labels_per_sample`.
+
+        Args:
+            channel: only regions for this channel (str) and those for all
+                channels count; None (default): every region counts.
+            path: None (default) to return the labels as a Series; or a
+                ``.parquet`` file (str or PathLike) to write them to instead, one
+                row group at a time (memory bounded whatever the length; needs
+                pyarrow): one dictionary column ``label``, a value per row in row
+                order, null outside every region. Written atomically; see
+                :func:`tsvideo_widget.labelcolumn.write_parquet`.
+
+        Returns:
+            Without ``path``: a Series named "label", dtype object (str or None),
+            indexed like the data. With ``path``: the written file's ``pathlib.Path``.
+
+        Raises:
+            DataError: without ``path``, for more rows than
+                :data:`tsvideo_widget.labelcolumn.MAX_ROWS_IN_MEMORY` (50 million):
+                pass ``path`` or use :meth:`label_runs`.
+            ImportError: with ``path``, when pyarrow is not installed.
         """
-        return reg.labels_per_sample(self.regions, self.series, self.series.index, channel)
+        from . import labelcolumn
+
+        regions, series = self.regions, self.series
+        if path is not None:
+            return labelcolumn.write_parquet(regions, series, path, channel, self._label_names())
+        return reg.labels_per_sample(regions, series, series.index, channel)
+
+    def label_runs(self: _Widget, channel: str | None = None) -> pd.DataFrame:
+        """Each sample's label as runs: one row per maximal run of rows with one label.
+
+        The compact, exact form of :meth:`labels_per_sample` (same rules, any length).
+        Columns: ``start_row`` and ``stop_row`` (int64 row positions, 0 to ``n``,
+        in the data's row order; stop exclusive) and ``label`` (str). Rows in no
+        run have no label. ``channel`` (str or None, default None) as in
+        :meth:`labels_per_sample`.
+        """
+        from . import labelcolumn
+
+        return labelcolumn.label_runs(self.regions, self.series, channel)
 
     def export(self: _Widget, path: str | os.PathLike[str]) -> pathlib.Path:
         """Write the regions to a .csv or .json file (atomically); returns the path.

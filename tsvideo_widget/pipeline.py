@@ -22,6 +22,7 @@ import numpy as np
 
 from . import data as data_mod
 from . import wire
+from .lazyframes import is_big_lazyframe, stream_lazyframe
 from .lazyinputs import is_lazy, resolve
 from .memo import Memo
 from .parquetinputs import is_big_parquet, stream_parquet
@@ -171,6 +172,9 @@ def prepare(config: Config) -> Prepared:
         )
         if rate is None:
             rate, start = got_rate, got_start
+    elif is_big_lazyframe(data):
+        data = stream_lazyframe(data, time if rate is None else None, chans, config.cache_dir)
+        time = time if rate is None else None
     series = data_mod.prepare(
         data,
         time,

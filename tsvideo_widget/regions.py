@@ -273,18 +273,21 @@ def labels_per_sample(
     (start == end) label nothing. Samples outside every region get None.
     With ``channel``, only regions for that channel and regions for all
     channels (channel None) count; without it, every region counts.
+
+    Returns:
+        A Series named "label", dtype object (str or None), with ``index``
+        (``series.n`` labels). It is built from the label runs
+        (:func:`tsvideo_widget.labelcolumn.label_runs`): two time lookups per
+        region, one write per labelled sample, no per-sample Python loop.
+
+    Raises:
+        DataError: more than :data:`tsvideo_widget.labelcolumn.MAX_ROWS_IN_MEMORY`
+            samples (8 bytes of object pointer each); write the column to Parquet
+            (:func:`tsvideo_widget.labelcolumn.write_parquet`) or use the runs.
     """
-    out = np.full(series.n, None, dtype=object)
-    chosen = [
-        (series.to_rel(r["start"]), i, r)
-        for i, r in enumerate(regions)
-        if r["end"] != r["start"] and (channel is None or r["channel"] in (None, channel))
-    ]
-    # Paint in order of start, then list position: later paints win. Sample
-    # indices come from the times as given, so a boundary sample is never missed.
-    for _a, _i, r in sorted(chosen, key=lambda c: (c[0], c[1])):
-        out[series.index_of(r["start"], "left") : series.index_of(r["end"], "right")] = r["label"]
-    return pd.Series(out, index=index, name="label", dtype=object)
+    from . import labelcolumn
+
+    return labelcolumn.to_series(regions, series, index, channel)
 
 
 def _canonical(v: Any) -> Any:
