@@ -29,6 +29,7 @@ import os
 import re
 import secrets
 import stat as stat_mod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ __all__ = [
     "FileStamp",
     "clean_stale_temps",
     "read_file",
+    "replacing",
     "stamp",
     "write_atomic",
 ]
@@ -161,13 +163,17 @@ def _fsync_dir(folder: str) -> None:
         os.close(fd)
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> FileStamp:
-    """Replace the file at ``path`` with ``text`` (UTF-8) in one rename; returns its stamp.
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike[str]) -> Iterator[str]:
+    """A temporary file beside ``path`` to write; on leaving, it replaces ``path`` in one rename.
 
-    A crash at any moment leaves the old file or the new one, whole. Symlinks
-    are followed (the link stays, its target is replaced), the old file's
-    permission bits are kept, a new file gets ``0o666`` less the umask, and
-    stale temporary files of ``path`` are removed first (:func:`clean_stale_temps`).
+    Yields the temporary file's path (created empty, with the old file's permission
+    bits, or ``0o666`` less the umask for a new file). After the body returns, the
+    file is synced to disk, renamed over ``path`` (symlinks followed: the link stays,
+    its target is replaced) and the folder synced; if the body raises, the temporary
+    file is removed and ``path`` is untouched. Stale temporary files of ``path`` are
+    removed first (:func:`clean_stale_temps`). A crash at any moment leaves the old
+    file or the new one, whole.
 
     Raises:
         TsvFileNotFoundError: the folder does not exist.
@@ -175,7 +181,10 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> FileStamp:
     """
     target = os.path.realpath(os.fspath(path))
     folder, name = os.path.split(target)
-    data = text.encode("utf-8")
+    if not os.path.isdir(folder):
+        raise TsvFileNotFoundError(
+            f"cannot write {os.fspath(path)!r}: the folder {folder!r} does not exist"
+        )
     clean_stale_temps(target)
     try:
         old_mode: int | None = stat_mod.S_IMODE(os.stat(target).st_mode)
@@ -183,25 +192,15 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> FileStamp:
         old_mode = None
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    # A new file's mode comes from the umask, as open() would give it.
+    os.close(os.open(tmp, flags | getattr(os, "O_BINARY", 0), 0o666 if old_mode is None else 0o600))
     try:
-        # A new file's mode comes from the umask, as open() would give it.
-        fd = os.open(tmp, flags | getattr(os, "O_BINARY", 0), 0o666 if old_mode is None else 0o600)
-    except FileNotFoundError as err:
-        raise TsvFileNotFoundError(
-            f"cannot write {os.fspath(path)!r}: the folder {folder!r} does not exist"
-        ) from err
-    try:
+        if old_mode is not None:
+            os.chmod(tmp, old_mode)
+        yield tmp
+        fd = os.open(tmp, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
-            if old_mode is not None:
-                if hasattr(os, "fchmod"):
-                    os.fchmod(fd, old_mode)
-                else:
-                    os.chmod(tmp, old_mode)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
             os.fsync(fd)
-            st = os.fstat(fd)  # a rename keeps the mtime
         finally:
             os.close(fd)
         os.replace(tmp, target)
@@ -210,4 +209,27 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> FileStamp:
             os.unlink(tmp)
         raise
     _fsync_dir(folder)
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> FileStamp:
+    """Replace the file at ``path`` with ``text`` (UTF-8) in one rename; returns its stamp.
+
+    See :func:`replacing`: a crash at any moment leaves the old file or the new one,
+    whole; symlinks are followed; the old file's permission bits are kept.
+
+    Raises:
+        TsvFileNotFoundError: the folder does not exist.
+        OSError: the file system refused (the old file is untouched).
+    """
+    data = text.encode("utf-8")
+    with replacing(path) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_BINARY", 0))
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+            st = os.fstat(fd)  # a rename keeps the mtime
+        finally:
+            os.close(fd)
     return _stamp_of(data, st)

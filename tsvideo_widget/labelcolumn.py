@@ -21,12 +21,9 @@ The runs then become:
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import itertools
 import os
-import secrets
-import stat as stat_mod
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,8 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, TsvFileNotFoundError
-from .filestore import clean_stale_temps
+from .errors import DataError
+from .filestore import replacing
 from .series import Series
 
 __all__ = [
@@ -253,17 +250,6 @@ def _row_group(
     return code, missing
 
 
-def _fsync_dir(folder: str) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        with contextlib.suppress(OSError):  # some file systems refuse; the rename is done
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def write_parquet(
     regions: Sequence[dict[str, Any]],
     series: Series,
@@ -318,39 +304,13 @@ def write_parquet(
     n = series.n
 
     shown = os.fspath(path)
-    target = os.path.realpath(shown)
-    folder, name = os.path.split(target)
-    if not os.path.isdir(folder):
-        raise TsvFileNotFoundError(f"cannot write {shown!r}: the folder {folder!r} does not exist")
-    clean_stale_temps(target)
-    try:
-        mode: int | None = stat_mod.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = None
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    os.close(os.open(tmp, flags, 0o666))  # claims the name; a new file's mode from the umask
-    try:
-        if mode is not None:
-            os.chmod(tmp, mode)
-        with pq.ParquetWriter(tmp, schema, write_statistics=False) as writer:
-            for lo in range(0, n, group):
-                hi = min(n, lo + group)
-                code, missing = _row_group(lo, hi, starts, stops, codes, dtype)
-                column = pa.DictionaryArray.from_arrays(pa.array(code, mask=missing), dictionary)
-                del code, missing
-                writer.write_table(pa.Table.from_arrays([column], schema=schema), hi - lo)
-            if n == 0:
-                writer.write_table(schema.empty_table())
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(folder)
+    with replacing(shown) as tmp, pq.ParquetWriter(tmp, schema, write_statistics=False) as writer:
+        for lo in range(0, n, group):
+            hi = min(n, lo + group)
+            code, missing = _row_group(lo, hi, starts, stops, codes, dtype)
+            column = pa.DictionaryArray.from_arrays(pa.array(code, mask=missing), dictionary)
+            del code, missing
+            writer.write_table(pa.Table.from_arrays([column], schema=schema), hi - lo)
+        if n == 0:
+            writer.write_table(schema.empty_table())
     return Path(shown)
