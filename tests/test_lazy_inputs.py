@@ -18,6 +18,7 @@ import pytest
 import traitlets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sourcekit import replies
 
 from tsvideo_widget import TimeSeriesVideo
 
@@ -39,18 +40,6 @@ def channels(n: int, seed: int, nan: bool = True) -> dict[str, np.ndarray]:
         a[k : k + int(rng.integers(1, max(2, n // 10)))] = np.nan
     b = rng.integers(-300, 300, size=n).astype(np.int16)
     return {"a": a, "b": b}
-
-
-def replies(w: TimeSeriesVideo, seed: int) -> list[tuple[dict, list[bytes]]]:
-    rng = np.random.default_rng(seed)
-    span = w.series.span
-    spans = [(0.0, span)] + [tuple(sorted(rng.uniform(0, span, 2))) for _ in range(6)]
-    spans.append((span / 3, span / 3 + 4 / RATE))  # a handful of raw samples
-    out = []
-    for lo, hi in spans:
-        header, bufs = w.detail(lo, hi, int(rng.integers(50, 900)))
-        out.append((header, [bytes(b) for b in bufs]))
-    return out
 
 
 def same_widget(w: TimeSeriesVideo, ref: TimeSeriesVideo, seed: int = 0) -> None:

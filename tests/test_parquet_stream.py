@@ -16,6 +16,7 @@ import pytest
 import traitlets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sourcekit import replies
 
 import tsvideo_widget.parquetinputs as pi
 from tsvideo_widget import TimeSeriesVideo
@@ -31,17 +32,6 @@ def stream_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stream every Parquet file, in small batches (so many of them)."""
     monkeypatch.setattr(pi, "STREAM_ABOVE_BYTES", 0)
     monkeypatch.setattr(pi, "BATCH_ROWS", 3_001)
-
-
-def replies(w: TimeSeriesVideo, seed: int) -> list[tuple[dict, list[bytes]]]:
-    rng = np.random.default_rng(seed)
-    span = w.series.span
-    spans = [(0.0, span)] + [tuple(sorted(rng.uniform(0, span, 2))) for _ in range(6)]
-    out = []
-    for lo, hi in spans:
-        header, bufs = w.detail(lo, hi, int(rng.integers(50, 900)))
-        out.append((header, [bytes(b) for b in bufs]))
-    return out
 
 
 def table(n: int, seed: int, time: str) -> tuple[pa.Table, dict[str, np.ndarray], object]:

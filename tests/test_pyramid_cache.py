@@ -15,6 +15,7 @@ import pytest
 import traitlets
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sourcekit import replies
 
 import tsvideo_widget.pyramid as pm
 from tsvideo_widget import TimeSeriesVideo
@@ -55,19 +56,6 @@ def same_pyramid(a: Pyramid, b: Pyramid) -> None:
             np.testing.assert_array_equal(fa, fb)
 
 
-def windows(w: TimeSeriesVideo, seed: int = 1) -> list[tuple[dict, list[bytes]]]:
-    """Replies for a few windows: the whole span, random ones, a narrow one."""
-    rng = np.random.default_rng(seed)
-    span = w.series.span
-    spans = [(0.0, span), (span * 0.3, span * 0.31), (span * 0.5, span * 0.5 + 0.01)]
-    spans += [tuple(sorted(rng.uniform(0, span, 2))) for _ in range(5)]
-    out = []
-    for lo, hi in spans:
-        header, bufs = w.detail(lo, hi, 700)
-        out.append((header, [bytes(b) for b in bufs]))
-    return out
-
-
 def test_a_file_backed_channel_is_stored_and_found_again(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     values = npy(tmp_path / "y.npy", signal())
@@ -80,7 +68,7 @@ def test_a_file_backed_channel_is_stored_and_found_again(tmp_path: Path) -> None
     same_pyramid(p2, Pyramid(np.asarray(values)))
     # A widget over the same numbers in memory sends the same bytes.
     mem = TimeSeriesVideo({"y": np.array(values)}, time=None, sample_rate=1000.0, cache_dir=cache)
-    assert windows(w2) == windows(mem) == windows(w1)
+    assert replies(w2, 1) == replies(mem, 1) == replies(w1, 1)
     assert len(entries(cache)) == 1  # arrays in memory are not stored
 
 
@@ -130,7 +118,7 @@ def test_a_cache_that_cannot_be_written_still_gives_a_widget(tmp_path: Path) -> 
     values = npy(tmp_path / "y.npy", signal())
     w = TimeSeriesVideo({"y": values}, time=None, sample_rate=1000.0, cache_dir=blocker / "c")
     mem = TimeSeriesVideo({"y": np.array(values)}, time=None, sample_rate=1000.0)
-    assert windows(w) == windows(mem)
+    assert replies(w, 1) == replies(mem, 1)
 
 
 def test_a_damaged_entry_is_rebuilt(tmp_path: Path) -> None:
