@@ -87,11 +87,10 @@ def test_a_changed_file_gets_a_new_pyramid(tmp_path: Path, change: str) -> None:
         new = np.r_[old, signal(n=1000, seed=6)]
         np.save(path, new)
     else:
-        # Edit samples in place and put the modification time back: the digest of
+        # Edit a stretch in place and put the modification time back: the digest of
         # samples spread over the file still tells.
         m = np.load(path, mmap_mode="r+")
-        step = max(1, N // 4096)
-        m[::step] += 1
+        m[1000 : 1000 + N // 500] += 1  # a stretch longer than 1/1024 of the file
         m.flush()
         new = np.array(m)
         del m
@@ -210,3 +209,25 @@ def test_a_parallel_build_equals_a_serial_one(
     same_pyramid(par, ser)
     has_nan = np.dtype(dtype).kind == "f" and bool(np.isnan(v).any())
     assert ser.has_nan == has_nan
+
+
+def test_a_reopen_takes_the_overview_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tsvideo_widget.source as source_mod
+
+    cache = tmp_path / "cache"
+    values = npy(tmp_path / "y.npy", signal())
+    w1 = TimeSeriesVideo({"y": values}, time=None, sample_rate=1000.0, cache_dir=cache)
+    assert len(list((cache / "windows").glob("*.npz"))) == 1
+
+    def no_decimation(*args: object) -> None:
+        raise AssertionError("the overview was computed again")
+
+    monkeypatch.setattr(source_mod, "decimate", no_decimation)
+    w2 = TimeSeriesVideo({"y": values}, time=None, sample_rate=1000.0, cache_dir=cache)
+    for a, b in zip(w1._overview["ys"], w2._overview["ys"], strict=True):
+        assert bytes(a) == bytes(b)
+    # Another rate is another series: its overview is computed, not taken.
+    with pytest.raises(AssertionError, match="computed again"):
+        TimeSeriesVideo({"y": values}, time=None, sample_rate=500.0, cache_dir=cache)

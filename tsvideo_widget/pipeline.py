@@ -184,10 +184,11 @@ def prepare(config: Config) -> Prepared:
         rate,
         start,
     )
+    digest = fingerprint(series)
     return Prepared(
-        source=PyramidSource.build(series, cache_for(config.cache_dir)),
+        source=PyramidSource.build(series, cache_for(config.cache_dir), identity=digest),
         dtypes=[wire_dtype(v.dtype) for v in series.values],
-        fingerprint=fingerprint(series),
+        fingerprint=digest,
     )
 
 

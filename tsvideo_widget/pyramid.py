@@ -230,6 +230,8 @@ class Pyramid:
         self.levels: list[tuple[np.ndarray, np.ndarray]] = []
         self.nans: list[np.ndarray] | None = None
         """Per level, True for each block that holds a NaN; None when no sample is NaN."""
+        self.cache_key: str | None = None
+        """Where a cache keeps this pyramid (entry and version), once stored or loaded."""
         n = values.shape[0]
         if n >= 2 * base:
             mins, maxs, flags = level_zero(values, base, pool, tick)
@@ -269,6 +271,7 @@ class Pyramid:
             size = -(-size // factor)
         p.levels = list(levels)
         p.nans = None if nans is None else list(nans)
+        p.cache_key = None
         return p
 
     @property

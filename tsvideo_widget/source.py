@@ -17,6 +17,8 @@ file-backed channel stored in a cache folder and found again on the next open
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 from abc import ABC, abstractmethod
@@ -27,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from .decimate import Decimated, decimate
-from .mapped import mapping_of, release
+from .mapped import advise_random, mapping_of, random_access, release
 from .pyramid import BASE, FACTOR, Pyramid
 from .pyrcache import PyramidCache
 from .series import Series
@@ -84,14 +86,32 @@ class PyramidSource(DataSource):
         series: the validated series (its ``values`` are the channels' arrays).
         pyramids: one :class:`~tsvideo_widget.pyramid.Pyramid` per channel, over
             those same arrays.
+        cache: where whole-span windows (the overview) are kept when every pyramid
+            is a cached one, so a cold reopen reads one small file for them.
+        identity: what names the series' times in that cache (str: its fingerprint).
     """
 
-    def __init__(self, series: Series, pyramids: list[Pyramid]) -> None:
+    def __init__(
+        self,
+        series: Series,
+        pyramids: list[Pyramid],
+        cache: PyramidCache | None = None,
+        identity: str = "",
+    ) -> None:
         if len(pyramids) != len(series.values):
             raise ValueError(f"{len(pyramids)} pyramids for {len(series.values)} channels")
         self._series = series
         self.pyramids = pyramids
-        arrays = list(series.values)
+        keys = [p.cache_key for p in pyramids]
+        self._cache = cache if keys and None not in keys else None
+        self._key = json.dumps([identity, keys])
+        for pyr in pyramids:
+            # Windows read scattered samples: through a mapping without read-ahead.
+            pyr.values = random_access(pyr.values)
+            for level in [*pyr.levels, *([pyr.nans] if pyr.nans else [])]:
+                for a in level:
+                    advise_random(a)
+        arrays = [p.values for p in pyramids]
         for pyr in pyramids:
             arrays += [a for level in pyr.levels for a in level] + list(pyr.nans or [])
         self._mapped = [(m, a) for a in arrays if (m := mapping_of(a)) is not None and m.shared]
@@ -109,23 +129,37 @@ class PyramidSource(DataSource):
         process does not pin them, so its resident memory stays at what it holds
         itself, not at the parts of a 20 GB file it has looked at (a window maps whole
         folios, measured up to 240 KB per sample read). It costs about 1 ms a window.
+        A whole-span window of cached pyramids is itself kept in the cache: a cold
+        reopen's overview reads one small file instead of some 8000 scattered pages.
         """
+        whole = self._cache is not None and lo <= 0.0 and hi >= self._series.span
+        key = hashlib.sha256(f"{self._key}{count}".encode()).hexdigest()[:32] if whole else ""
+        if whole and self._cache is not None and (kept := self._cache.load_window(key)):
+            return kept
         try:
-            return decimate(self._series, self.pyramids, lo, hi, count)
+            dec = decimate(self._series, self.pyramids, lo, hi, count)
         finally:
             for m, a in self._mapped:
                 release(m, a)
+        if whole and self._cache is not None:
+            self._cache.store_window(key, dec)
+        return dec
 
     @classmethod
     def build(
-        cls, series: Series, cache: PyramidCache | None = None, progress: bool = True
+        cls,
+        series: Series,
+        cache: PyramidCache | None = None,
+        progress: bool = True,
+        identity: str = "",
     ) -> PyramidSource:
         """Pyramids for every channel of ``series``: read from ``cache`` or built.
 
         Level 0 is reduced chunk by chunk on every core (numpy's reductions release
         the GIL), channel after channel; a built pyramid of a file-backed channel is
         stored in ``cache``. ``progress``: show a progress bar (tqdm) when the build
-        runs over :data:`PROGRESS_AFTER_S` seconds.
+        runs over :data:`PROGRESS_AFTER_S` seconds. ``identity``: the series' fingerprint,
+        naming its whole-span windows in the cache.
         """
         found = [cache.load(v, BASE, FACTOR) if cache is not None else None for v in series.values]
         todo = sum(int(v.shape[0]) for v, p in zip(series.values, found, strict=True) if p is None)
@@ -139,11 +173,14 @@ class PyramidSource(DataSource):
                         p = Pyramid(v, pool=pool, tick=tick)
                         if cache is not None:
                             cache.store(p)
+                        m = mapping_of(v)
+                        if m is not None:
+                            release(m, v)  # what the pass's chunk edges and read-ahead left
                     pyramids.append(p)
             finally:
                 if pool is not None:
                     pool.shutdown()
-        return cls(series, pyramids)
+        return cls(series, pyramids, cache, identity)
 
 
 class Progress:
