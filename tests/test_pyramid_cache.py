@@ -7,6 +7,7 @@ with the windows a widget over the same numbers in memory sends.
 from __future__ import annotations
 
 import os
+import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -132,24 +133,46 @@ def test_a_damaged_entry_is_rebuilt(tmp_path: Path) -> None:
     same_pyramid(p, Pyramid(np.asarray(values)))
 
 
-def test_a_failed_write_leaves_no_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_build_leaves_no_entry_and_the_widget_builds_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = tmp_path / "cache"
     values = npy(tmp_path / "y.npy", signal())
-    real_save = np.save
+    real = np.lib.format.open_memmap
     calls = []
 
-    def failing_save(path: object, arr: np.ndarray) -> None:
+    def failing(path: object, *args: object, **kwargs: object) -> np.memmap:
         calls.append(path)
-        if len(calls) == 3:
+        if str(path).endswith("1.min.npy"):  # level 1: level 0 is written by then
             raise OSError(28, "No space left on device")
-        real_save(path, arr)  # type: ignore[arg-type]
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(np, "save", failing_save)
-    assert PyramidCache(cache).store(Pyramid(values)) is False
+    monkeypatch.setattr(np.lib.format, "open_memmap", failing)
+    assert PyramidCache(cache).build(values, 64, 4) is None
+    w = TimeSeriesVideo({"y": values}, time=None, sample_rate=1000.0, cache_dir=cache)
     monkeypatch.undo()
     assert entries(cache) == []
-    assert [p for p in cache.rglob("*") if p.is_file()] == []  # no half-written files left
+    assert [p for p in cache.rglob("*.npy")] == []  # no half-written levels left
     assert PyramidCache(cache).load(values, 64, 4) is None
+    (p,) = w.prepared.source.pyramids  # type: ignore[attr-defined]
+    same_pyramid(p, Pyramid(np.asarray(values)))
+
+
+def test_the_build_holds_a_chunk_not_the_pyramid(tmp_path: Path) -> None:
+    # 2e7 int16 samples: a pyramid of 830 KB; built into files, the build's own
+    # allocations stay far below it (tracemalloc sees numpy's buffers).
+    values = npy(tmp_path / "y.npy", (np.arange(20_000_000) % 3000).astype(np.int16))
+    cache = PyramidCache(tmp_path / "cache")
+    tracemalloc.start()
+    try:
+        p = cache.build(values, 64, 4)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert p is not None and p.nbytes > 800_000
+    assert all(isinstance(lo, np.memmap) for lo, _ in p.levels)
+    assert peak < p.nbytes / 2, (peak, p.nbytes)
+    same_pyramid(p, Pyramid(np.asarray(values)))
 
 
 def test_file_slices_name_where_each_column_of_a_2d_file_is(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .mapped import mapping_of, release
+from .mapped import mapping_of, release, write_back
 from .nanscan import valid_row
 
 BASE = 64
@@ -41,7 +41,29 @@ _CHUNK_BLOCKS = 1 << 16
 """Blocks reduced per step: bounds the temporaries (and keeps them in cache)."""
 
 
-def reduce_blocks(a: np.ndarray, b: np.ndarray, block: int) -> tuple[np.ndarray, np.ndarray]:
+Alloc = Callable[[str, int, np.dtype], np.ndarray]
+"""Makes a pyramid array: (name such as "0.min", length, dtype) -> a writable 1-D array."""
+
+
+def in_memory(name: str, n: int, dtype: np.dtype) -> np.ndarray:
+    """The default :data:`Alloc`: an array in memory."""
+    return np.empty(n, dtype=dtype)
+
+
+def _written(arr: np.ndarray, part: np.ndarray) -> None:
+    """Write ``part`` of a file-backed ``arr`` to disk and give its pages back (else nothing)."""
+    m = mapping_of(arr)
+    if m is not None:
+        write_back(m, part)
+        release(m, part)
+
+
+def reduce_blocks(
+    a: np.ndarray,
+    b: np.ndarray,
+    block: int,
+    out: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """fmin of ``a`` and fmax of ``b`` over consecutive blocks (the last may be short).
 
     fmin/fmax skip NaN, so a block is NaN only when all of it is: a gap stays a gap.
@@ -50,8 +72,11 @@ def reduce_blocks(a: np.ndarray, b: np.ndarray, block: int) -> tuple[np.ndarray,
     index array small whatever the input's size.
     """
     n = a.shape[0]
-    mins = np.empty(-(-n // block), dtype=a.dtype)
-    maxs = np.empty(mins.shape[0], dtype=b.dtype)
+    if out is None:
+        mins = np.empty(-(-n // block), dtype=a.dtype)
+        maxs = np.empty(mins.shape[0], dtype=b.dtype)
+    else:
+        mins, maxs = out
     step = _CHUNK_BLOCKS * block
     offsets = np.arange(0, step, block, dtype=np.intp)
     for s in range(0, n, step):
@@ -60,6 +85,8 @@ def reduce_blocks(a: np.ndarray, b: np.ndarray, block: int) -> tuple[np.ndarray,
         k = s // block
         mins[k : k + idx.shape[0]] = np.fmin.reduceat(seg_a, idx)
         maxs[k : k + idx.shape[0]] = np.fmax.reduceat(seg_b, idx)
+        _written(mins, mins[k : k + idx.shape[0]])
+        _written(maxs, maxs[k : k + idx.shape[0]])
     return mins, maxs
 
 
@@ -68,6 +95,7 @@ def level_zero(
     block: int,
     pool: Executor | None = None,
     tick: Callable[[int], Any] | None = None,
+    alloc: Alloc = in_memory,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Minima, maxima and NaN flags of consecutive blocks of ``v`` (the last may be short).
 
@@ -79,13 +107,14 @@ def level_zero(
     channels and NaN-free float channels cost nothing more. The input is read one
     chunk of ``_CHUNK_BLOCKS`` blocks at a time, and a memory-mapped file's pages
     are given back as each chunk is done, so a file larger than memory streams
-    through in bounded memory. ``tick(samples)`` is called as each chunk is done
-    (a progress bar).
+    through in bounded memory. ``alloc`` makes the minima and maxima arrays (files,
+    written and given back chunk by chunk, for a pyramid built straight into a
+    cache). ``tick(samples)`` is called as each chunk is done (a progress bar).
     """
     n = v.shape[0]
     count = -(-n // block)
-    mins = np.empty(count, dtype=v.dtype)
-    maxs = np.empty(count, dtype=v.dtype)
+    mins = alloc("0.min", count, v.dtype)
+    maxs = alloc("0.max", count, v.dtype)
     step = _CHUNK_BLOCKS * block
     offsets = np.arange(0, step, block, dtype=np.intp)
     mapped = mapping_of(v)
@@ -107,6 +136,8 @@ def level_zero(
                 bad = None
         if mapped is not None and seg.flags.c_contiguous:
             release(mapped, seg)  # a file larger than memory streams through a chunk at a time
+        _written(mins, lo)  # levels built into files go to disk as they are made
+        _written(maxs, hi)
         if tick is not None:
             tick(seg.shape[0])
         return bad
@@ -209,6 +240,7 @@ class Pyramid:
         factor: blocks per block from one level to the next.
         pool: threads that reduce level 0's chunks in parallel (None: this thread).
         tick: called with each chunk's sample count as it is reduced (a progress bar).
+        alloc: makes each level's arrays (default in memory; a cache builds into files).
 
     The pyramid costs ``2 * n / base * factor / (factor - 1)`` values of the
     input dtype: about 0.04 of the input with the defaults.
@@ -221,6 +253,7 @@ class Pyramid:
         factor: int = FACTOR,
         pool: Executor | None = None,
         tick: Callable[[int], Any] | None = None,
+        alloc: Alloc = in_memory,
     ) -> None:
         if base < 2 or factor < 2:
             raise ValueError(f"base and factor must be at least 2, got {base} and {factor}")
@@ -234,11 +267,13 @@ class Pyramid:
         """Where a cache keeps this pyramid (entry and version), once stored or loaded."""
         n = values.shape[0]
         if n >= 2 * base:
-            mins, maxs, flags = level_zero(values, base, pool, tick)
+            mins, maxs, flags = level_zero(values, base, pool, tick, alloc)
             self.levels.append((mins, maxs))
             self.nans = None if flags is None else [flags]
             while mins.shape[0] >= 2 * factor:
-                mins, maxs = reduce_blocks(mins, maxs, factor)
+                k, size = len(self.levels), -(-mins.shape[0] // factor)
+                out = alloc(f"{k}.min", size, mins.dtype), alloc(f"{k}.max", size, maxs.dtype)
+                mins, maxs = reduce_blocks(mins, maxs, factor, out)
                 self.levels.append((mins, maxs))
                 if self.nans is not None:
                     f = self.nans[-1]

@@ -27,6 +27,8 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -176,43 +178,71 @@ class PyramidCache:
         except (OSError, ValueError, KeyError):
             return None
 
-    def store(self, pyramid: Pyramid) -> bool:
-        """Store ``pyramid`` (of a file-backed array); True when stored.
+    def build(
+        self,
+        arr: np.ndarray,
+        base: int,
+        factor: int,
+        pool: Executor | None = None,
+        tick: Callable[[int], Any] | None = None,
+    ) -> Pyramid | None:
+        """Build the pyramid of a file-backed ``arr`` straight into the cache; read it back.
 
-        A failure to write (a full disk, a read-only folder) leaves the cache as it
-        was and returns False: the pyramid in memory is still good.
+        The levels are written into ``.npy`` files of a temporary folder chunk by chunk
+        (each chunk's pages written back and given back as it is done), so the build
+        holds a chunk, not the pyramid (833 MB for 1e10 int16 samples); the folder is
+        renamed into place when complete and older versions of the same samples are
+        deleted. Returns the stored pyramid (read-only memory maps), or None when
+        ``arr`` is not in a file or the cache cannot be written (a full disk, a
+        read-only folder): the caller then builds in memory, and the cache is as it was.
         """
-        where = self._where(pyramid.values, pyramid.base, pyramid.factor)
+        where = self._where(arr, base, factor)
         if where is None:
-            return False
+            return None
         folder, version = where
         try:
             folder.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
         except OSError:
-            return False
+            return None
+        made: list[np.memmap] = []
+
+        def in_file(name: str, n: int, dtype: np.dtype) -> np.ndarray:
+            out: np.memmap = np.lib.format.open_memmap(
+                tmp / f"{name}.npy", mode="w+", dtype=dtype, shape=(n,)
+            )
+            made.append(out)
+            return out
+
         try:
-            for k, (lo, hi) in enumerate(pyramid.levels):
-                np.save(tmp / f"{k}.min.npy", lo)
-                np.save(tmp / f"{k}.max.npy", hi)
-                if pyramid.nans is not None:
-                    np.save(tmp / f"{k}.nan.npy", pyramid.nans[k])
+            pyramid = Pyramid(arr, base, factor, pool, tick, alloc=in_file)
+            for a in made:
+                a.flush()
+            made.clear()
+            if pyramid.nans is not None:
+                for k, flags in enumerate(pyramid.nans):
+                    np.save(tmp / f"{k}.nan.npy", flags)
             manifest = {"levels": len(pyramid.levels), "nans": pyramid.nans is not None}
             (tmp / "manifest.json").write_text(json.dumps(manifest))
+            del pyramid
             target = folder / version
-            pyramid.cache_key = f"{folder.name}/{version}"
             if target.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
                 os.replace(tmp, target)
         except OSError:
+            made.clear()
             shutil.rmtree(tmp, ignore_errors=True)
-            return False
+            return None
+        except BaseException:
+            made.clear()
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         for old in folder.iterdir():  # older versions of the same samples: stale now
             if old.name != version and not old.name.startswith(".tmp-"):
                 with contextlib.suppress(OSError):
                     shutil.rmtree(old)
-        return True
+        return self.load(arr, base, factor)
 
     # -- whole windows (the overview): a cold reopen then reads one small file ----------------
 

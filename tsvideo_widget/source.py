@@ -170,9 +170,9 @@ class PyramidSource(DataSource):
                 pyramids = []
                 for v, p in zip(series.values, found, strict=True):
                     if p is None:
-                        p = Pyramid(v, pool=pool, tick=tick)
-                        if cache is not None:
-                            cache.store(p)
+                        # Into the cache's files when it can, else in memory.
+                        built = cache.build(v, BASE, FACTOR, pool, tick) if cache else None
+                        p = built if built is not None else Pyramid(v, pool=pool, tick=tick)
                         m = mapping_of(v)
                         if m is not None:
                             release(m, v)  # what the pass's chunk edges and read-ahead left
