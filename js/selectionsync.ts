@@ -24,6 +24,8 @@ export class SelectionSync {
   private lastSave = -Infinity;
   private timer: unknown = null;
   private recent: Sel[] = [];
+  /** The window this view last committed and has not saved yet. */
+  private unsaved: Sel | null = null;
   private readonly onChange = (): void => {
     const s = this.get();
     if (!s || this.busy()) return;
@@ -58,6 +60,7 @@ export class SelectionSync {
 
   /** Put `sel` in the model; save it now when `final` or when the last save is old enough, else soon. */
   commit(sel: Sel, final: boolean): void {
+    this.unsaved = [sel[0], sel[1]];
     this.model.set("selection", [sel[0], sel[1]]);
     const now = this.now();
     if (final || now - this.lastSave >= SAVE_INTERVAL_MS) {
@@ -78,11 +81,23 @@ export class SelectionSync {
     }, SAVE_INTERVAL_MS);
   }
 
+  /**
+   * Save the window this view committed. The kernel's answer to an earlier save
+   * (a datetime window snapped to the nanosecond, say) may have landed in the
+   * model since the commit; what is saved, and remembered as this view's own, is
+   * the committed window, so that answer is neither saved back nor, coming late,
+   * taken for a window from elsewhere.
+   */
   private save(): void {
     this.timer = null;
     this.lastSave = this.now();
-    const cur = this.get();
-    if (cur) this.recent = [...this.recent.slice(-(RECENT - 1)), cur];
+    const sel = this.unsaved ?? this.get();
+    this.unsaved = null;
+    if (sel) {
+      const cur = this.get();
+      if (!cur || cur[0] !== sel[0] || cur[1] !== sel[1]) this.model.set("selection", [sel[0], sel[1]]);
+      this.recent = [...this.recent.slice(-(RECENT - 1)), sel];
+    }
     this.model.save_changes();
   }
 

@@ -78,6 +78,27 @@ describe("SelectionSync", () => {
     expect(model.listeners("change:selection")).toBe(0);
   });
 
+  it("saves the window it committed even when a kernel answer landed in between, and ignores that answer", () => {
+    const { model, ft, sync, moved, show, drag } = setup();
+    ft.advance(1000);
+    drag(true);
+    show([1, 6]);
+    sync.commit([1, 6], false); // saved at once
+    ft.advance(10);
+    show([2, 7]);
+    sync.commit([2, 7], false); // waits for the throttle
+    model.set("selection", [1.000000001, 6.000000001]); // the kernel's snapped answer to the first save
+    ft.advance(SAVE_INTERVAL_MS);
+    expect(model.get("selection")).toEqual([2, 7]); // the committed window is what is saved
+    drag(false);
+    model.set("selection", [1.000000001, 6.000000001]); // the same answer again, late
+    model.set("selection", [2.000000001, 7.000000001]); // and the answer to the second save
+    expect(moved).toEqual([]);
+    model.set("selection", [30, 35]); // Python moved it
+    expect(moved).toEqual([[30, 35]]);
+    sync.dispose();
+  });
+
   it("settle commits now and finally once the gesture pauses (a wheel zoom)", () => {
     const { model, ft, sync, show } = setup();
     ft.advance(1000);
