@@ -489,7 +489,6 @@ PHASE_ORDER = (
     "cache_load",
     "level0",
     "coarser_levels",
-    "cache_store",
     "fingerprint",
     "overview",
     "rest",
@@ -515,7 +514,6 @@ class Phases:
         self._wrap(pm, "level_zero", "level0")
         self._wrap(pm, "reduce_blocks", "coarser_levels")
         self._wrap(pc.PyramidCache, "load", "cache_load")
-        self._wrap(pc.PyramidCache, "store", "cache_store")
         self._wrap(pl, "fingerprint", "fingerprint")
         self._wrap(pl.Prepared, "overview_json", "overview")
 

@@ -50,12 +50,29 @@ def in_memory(name: str, n: int, dtype: np.dtype) -> np.ndarray:
     return np.empty(n, dtype=dtype)
 
 
-def _written(arr: np.ndarray, part: np.ndarray) -> None:
-    """Write ``part`` of a file-backed ``arr`` to disk and give its pages back (else nothing)."""
+def _written(arr: np.ndarray, lo: int, hi: int) -> None:
+    """Write ``arr[lo:hi]`` of a file-backed ``arr`` to disk and give back the pages around it.
+
+    A no-op for an array in memory. See :func:`_read` for why around it.
+    """
     m = mapping_of(arr)
     if m is not None:
-        write_back(m, part)
-        release(m, part)
+        write_back(m, arr[lo:hi])
+        _read(arr, lo, hi)
+
+
+def _read(arr: np.ndarray, lo: int, hi: int) -> None:
+    """Give back the pages of a mapped ``arr`` from one chunk before ``lo:hi`` to one after.
+
+    The page cache keeps a file in folios of up to 2 MB, and a fault maps a whole
+    folio: a chunk's first and last reads map pages of its neighbours, which the
+    neighbours' own release (done before, by another thread) no longer covers.
+    Measured: releasing only the chunk left 1.3 GB mapped after a 20 GB pass.
+    """
+    m = mapping_of(arr)
+    if m is not None and arr.ndim == 1:
+        width = hi - lo
+        release(m, arr[max(0, lo - width) : hi + width])
 
 
 def reduce_blocks(
@@ -85,8 +102,11 @@ def reduce_blocks(
         k = s // block
         mins[k : k + idx.shape[0]] = np.fmin.reduceat(seg_a, idx)
         maxs[k : k + idx.shape[0]] = np.fmax.reduceat(seg_b, idx)
-        _written(mins, mins[k : k + idx.shape[0]])
-        _written(maxs, maxs[k : k + idx.shape[0]])
+        _written(mins, k, k + idx.shape[0])
+        _written(maxs, k, k + idx.shape[0])
+        _read(a, s, s + step)
+        if b is not a:
+            _read(b, s, s + step)
     return mins, maxs
 
 
@@ -134,10 +154,10 @@ def level_zero(
                 np.fmax.reduceat(seg, idx, out=hi)
             else:
                 bad = None
-        if mapped is not None and seg.flags.c_contiguous:
-            release(mapped, seg)  # a file larger than memory streams through a chunk at a time
-        _written(mins, lo)  # levels built into files go to disk as they are made
-        _written(maxs, hi)
+        if mapped is not None:
+            _read(v, s, s + step)  # a file larger than memory streams through a chunk at a time
+        _written(mins, k, k + idx.shape[0])  # levels built into files go to disk as they are made
+        _written(maxs, k, k + idx.shape[0])
         if tick is not None:
             tick(seg.shape[0])
         return bad
