@@ -75,6 +75,24 @@ def _read(arr: np.ndarray, lo: int, hi: int) -> None:
         release(m, arr[max(0, lo - width) : hi + width])
 
 
+_STRIDED_UP_TO = 16
+"""Blocks this short are reduced by whole strided arrays, not ``reduceat``: for blocks of
+4 (the coarser levels), ``fmin(fmin(a[0::4], a[1::4]), ...)`` is 10x faster (0.8 ms against
+7.9 ms for 1.5e6 float32), ``reduceat`` paying per block."""
+
+
+def _strided(seg: np.ndarray, block: int, op: np.ufunc, out: np.ndarray) -> None:
+    """``op`` over consecutive blocks of ``seg`` into ``out`` (the last block may be short)."""
+    full = seg.shape[0] // block
+    body = seg[: full * block]
+    if full:
+        np.copyto(out[:full], body[0::block])
+        for j in range(1, block):
+            op(out[:full], body[j::block], out=out[:full])
+    if full < out.shape[0]:
+        out[full] = op.reduce(seg[full * block :])
+
+
 def reduce_blocks(
     a: np.ndarray,
     b: np.ndarray,
@@ -100,8 +118,12 @@ def reduce_blocks(
         seg_a, seg_b = a[s : s + step], b[s : s + step]
         idx = offsets if seg_a.shape[0] == step else offsets[: -(-seg_a.shape[0] // block)]
         k = s // block
-        mins[k : k + idx.shape[0]] = np.fmin.reduceat(seg_a, idx)
-        maxs[k : k + idx.shape[0]] = np.fmax.reduceat(seg_b, idx)
+        if block <= _STRIDED_UP_TO:
+            _strided(seg_a, block, np.fmin, mins[k : k + idx.shape[0]])
+            _strided(seg_b, block, np.fmax, maxs[k : k + idx.shape[0]])
+        else:
+            mins[k : k + idx.shape[0]] = np.fmin.reduceat(seg_a, idx)
+            maxs[k : k + idx.shape[0]] = np.fmax.reduceat(seg_b, idx)
         _written(mins, k, k + idx.shape[0])
         _written(maxs, k, k + idx.shape[0])
         _read(a, s, s + step)
