@@ -38,7 +38,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from .decimate import Decimated
-from .transport import buffer, pack
+from .transport import buffer, pack, window_header
 from .wire import CODE_SPAN, COMPACT_LAYOUT, FRAC_LEVELS, NAN_CODE
 
 HALF = CODE_SPAN // 2
@@ -291,13 +291,7 @@ def pack_compact(
             specs.append(coded[1])
             names.append("int16")
     header: dict[str, Any] = {
-        "x0": x0,
-        "bucket": dec.bucket,
-        "dt": dec.dt,
-        "i0": dec.i0,
-        "i1": dec.i1,
-        "points": int(dec.x.shape[0]),
-        "dtypes": names,
+        **window_header(dec, x0, names),
         "layout": COMPACT_LAYOUT,
         "outer": [cols.nb, cols.na],
         "k0": int(cols.k[0]),
