@@ -44,32 +44,13 @@ export class Charts {
   /** The detail plot's width when the window was last drawn (pixels). */
   private drawnPx = 0;
   private dead = false;
-  /** A pointer went down on one of the charts and has not come up: a drag may move the window. */
-  private pressed = false;
-  private readonly listening = new AbortController();
 
   constructor(
     private readonly detailBox: HTMLElement,
     private readonly overviewBox: HTMLElement,
     private readonly st: ModelState,
     private readonly host: ChartsHost,
-  ) {
-    // Tell the model while a pointer is down on a chart: on a slow link the window a
-    // drag ends on is asked for when the pointer comes up, not on every pause (link.ts).
-    const signal = this.listening.signal;
-    const press = () => {
-      if (!this.pressed) this.st.hold(true);
-      this.pressed = true;
-    };
-    for (const box of [detailBox, overviewBox]) box.addEventListener("pointerdown", press, { capture: true, signal });
-    const view = detailBox.ownerDocument?.defaultView;
-    for (const type of ["pointerup", "pointercancel", "blur"]) view?.addEventListener(type, this.release, { signal });
-  }
-
-  private readonly release = (): void => {
-    if (this.pressed) this.st.hold(false);
-    this.pressed = false;
-  };
+  ) {}
 
   /** (Re)build both charts for the current channels and draw what is held. */
   build(): void {
@@ -79,8 +60,7 @@ export class Charts {
     const theme = () => this.host.theme();
     const width = this.host.width();
     const sized = this.onSized;
-    const valueKind = (i: number) => ({ approx: this.shown?.approx?.[i] ?? 0, float32: this.shown?.ys[i] instanceof Float32Array });
-    this.detail = makeChart(this.detailBox, { meta, channels: meta.channels, width, height: this.host.height(), detail: true, theme, sized, valueKind }, this.data(null));
+    this.detail = makeChart(this.detailBox, { meta, channels: meta.channels, width, height: this.host.height(), detail: true, theme, sized }, this.data(null));
     this.overview = makeChart(this.overviewBox, { meta, channels: meta.channels, width, height: OVERVIEW_HEIGHT, detail: false, theme, sized }, this.data(this.st.overview));
     this.overview.setScale("x", { min: 0, max: meta.span || 1 });
     this.shown = null;
@@ -161,8 +141,6 @@ export class Charts {
 
   destroy(): void {
     this.dead = true;
-    this.release();
-    this.listening.abort();
     this.detail?.destroy();
     this.overview?.destroy();
     this.detail = null;

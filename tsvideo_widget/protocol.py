@@ -5,8 +5,7 @@ Every request is ``{type, id, ...payload}``; every reply carries the same
 every failure instead of waiting for its timeout. Each type has one handler
 and a typed payload:
 
-* ``detail``: decimated columns of a window (binary buffers; in the compact layout
-  when the request says ``compact: true``, see :mod:`tsvideo_widget.transport`).
+* ``detail``: decimated columns of a window (binary buffers).
 * ``media-chunk``: bytes of a local media file or of media bytes (of the
   request's ``track``; the first track without one).
 * ``media-index``: the fragments of a fragmented MP4 (byte ranges and start
@@ -48,13 +47,11 @@ if TYPE_CHECKING:
 
 
 class DetailRequest(TypedDict):
-    """``detail``: window ``lo``..``hi`` in relative seconds, about ``buckets`` columns;
-    ``compact: true`` for the compact layout (see :mod:`tsvideo_widget.transport`)."""
+    """``detail``: window ``lo``..``hi`` in relative seconds, about ``buckets`` columns."""
 
     lo: float
     hi: float
     buckets: int
-    compact: NotRequired[bool]
 
 
 class ChunkRequest(TypedDict):
@@ -134,8 +131,7 @@ class Protocol:
 
     def detail(self, req: DetailRequest) -> tuple[dict[str, Any], list[Any]]:
         """Decimated columns of a window: see :meth:`TimeSeriesVideo.detail`."""
-        compact = req.get("compact") is True
-        return self.widget.detail(float(req["lo"]), float(req["hi"]), int(req["buckets"]), compact)
+        return self.widget.detail(float(req["lo"]), float(req["hi"]), int(req["buckets"]))
 
     def media_chunk(self, req: ChunkRequest) -> tuple[dict[str, Any], list[bytes]]:
         """Bytes of the media for the kernel-chunk fallback, and the reply header."""
