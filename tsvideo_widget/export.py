@@ -47,8 +47,9 @@ __all__ = [
     "to_html",
 ]
 
-DEFAULT_BUDGET_MB = 4.0
-"""Default size of the embedded detail chunks per widget (MB of base64 text, float)."""
+DEFAULT_BUDGET_MB = 8.0
+"""Default size of the embedded detail chunks per widget (MB of base64 text, float). 8 MB
+since columns carry four points (M4): the same zoom depth as 4 MB of min/max tiles."""
 
 TILE_BUCKETS = 2048
 """Columns per embedded tile (int): about one per pixel of a wide detail chart, plus margin."""

@@ -440,7 +440,8 @@ def test_zoom_refines_from_embedded_tiles(big: Big, which: str, open_static: Any
     in_window = int(((times >= lo) & (times <= hi)).sum())
     assert in_window > 20, f"the overview has only {in_window} points in {lo}..{hi}"
     if which == "tiles":
-        assert len(seen) > 3 * in_window, (
+        # Twice the overview's points (four per column since M4): the detail is finer.
+        assert len(seen) > 2 * in_window, (
             f"zoomed to {lo:.2f}..{hi:.2f} s the detail draws {len(seen)} distinct points under "
             f"{n} cursor positions, the overview has {in_window} there: the embedded tiles did "
             f"not refine it (detail data-*: {d}){sp.why()}"
