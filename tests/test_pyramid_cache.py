@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sourcekit import replies
 
 import tsvideo_widget.pyramid as pm
-from tsvideo_widget import TimeSeriesVideo
+from tsvideo_widget import CacheWarning, TimeSeriesVideo
 from tsvideo_widget.pyramid import Pyramid
 from tsvideo_widget.pyrcache import PyramidCache, check_cache_dir, default_cache_dir, file_slice
 
@@ -116,7 +116,10 @@ def test_a_cache_that_cannot_be_written_still_gives_a_widget(tmp_path: Path) -> 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the cache folder would go")
     values = npy(tmp_path / "y.npy", signal())
-    w = TimeSeriesVideo({"y": values}, time=None, sample_rate=1000.0, cache_dir=blocker / "c")
+    # Said, not silent: without the cache a 20 GB file's pyramid sits in memory and is
+    # built again at every open.
+    with pytest.warns(CacheWarning, match=r"not-a-folder.*cache_dir=False"):
+        w = TimeSeriesVideo({"y": values}, time=None, sample_rate=1000.0, cache_dir=blocker / "c")
     mem = TimeSeriesVideo({"y": np.array(values)}, time=None, sample_rate=1000.0)
     assert replies(w, 1) == replies(mem, 1)
 
@@ -148,8 +151,10 @@ def test_a_failed_build_leaves_no_entry_and_the_widget_builds_in_memory(
         return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(np.lib.format, "open_memmap", failing)
-    assert PyramidCache(cache).build(values, 64, 4) is None
-    w = TimeSeriesVideo({"y": values}, time=None, sample_rate=1000.0, cache_dir=cache)
+    with pytest.warns(CacheWarning, match="No space left on device"):
+        assert PyramidCache(cache).build(values, 64, 4) is None
+    with pytest.warns(CacheWarning):
+        w = TimeSeriesVideo({"y": values}, time=None, sample_rate=1000.0, cache_dir=cache)
     monkeypatch.undo()
     assert entries(cache) == []
     assert [p for p in cache.rglob("*.npy")] == []  # no half-written levels left

@@ -4,7 +4,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .alignfit import AlignmentFit
 from .data import DataError
-from .errors import AlignmentError
+from .errors import AlignmentError, CacheWarning
 from .export import to_html
 from .media import MediaError
 from .sample import Sample, sample
@@ -20,6 +20,7 @@ except PackageNotFoundError:  # running from a source tree that was never instal
 __all__ = [
     "AlignmentError",
     "AlignmentFit",
+    "CacheWarning",
     "DataError",
     "MediaError",
     "Sample",

@@ -52,3 +52,11 @@ class AlignmentError(TsvError):
 
 class NoStreamError(MediaError):
     """A media file without the audio or video stream a job needs (a MediaError naming it)."""
+
+
+class CacheWarning(UserWarning):
+    """The pyramid cache could not be written (a read-only or full folder).
+
+    The widget still works: the pyramid is built in memory, and built again at the
+    next open. The message names the folder and the operating system's reason.
+    """

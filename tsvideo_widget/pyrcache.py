@@ -27,6 +27,7 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass
@@ -36,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .decimate import Decimated
-from .errors import TsvTypeError
+from .errors import CacheWarning, TsvTypeError
 from .mapped import mapping_of
 from .pyramid import Pyramid
 
@@ -203,7 +204,8 @@ class PyramidCache:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
-        except OSError:
+        except OSError as err:
+            _unwritable(folder, err)
             return None
         made: list[np.memmap] = []
 
@@ -230,9 +232,10 @@ class PyramidCache:
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
                 os.replace(tmp, target)
-        except OSError:
+        except OSError as err:
             made.clear()
             shutil.rmtree(tmp, ignore_errors=True)
+            _unwritable(folder, err)
             return None
         except BaseException:
             made.clear()
@@ -278,6 +281,18 @@ class PyramidCache:
         except OSError:
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
+
+
+def _unwritable(folder: Path, err: OSError) -> None:
+    """Tell the user a pyramid could not be cached in ``folder`` (a :class:`CacheWarning`)."""
+    warnings.warn(
+        f"tsvideo-widget could not write the pyramid cache in {str(folder)!r} ({err}); the "
+        "pyramid is built in memory and will be built again at the next open. Pass cache_dir= "
+        "a writable folder with room for about 4% of the data, or cache_dir=False to keep "
+        "pyramids in memory without this warning.",
+        CacheWarning,
+        stacklevel=2,
+    )
 
 
 def check_cache_dir(value: Any) -> str | bool | None:
