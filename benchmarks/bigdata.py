@@ -114,6 +114,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sysinfo import cpu_model, meminfo
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -145,17 +146,6 @@ def med(xs: list[float]) -> float | None:
 
 def p95(xs: list[float]) -> float | None:
     return float(np.percentile(xs, 95)) if xs else None
-
-
-def meminfo() -> dict[str, int]:
-    out = {}
-    with open("/proc/meminfo") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            parts = v.split()
-            if parts:
-                out[k] = int(parts[0]) * (1024 if len(parts) > 1 else 1)
-    return out
 
 
 def machine_state() -> dict[str, Any]:
@@ -1215,24 +1205,19 @@ def rows(res: dict[str, Any]) -> list[dict[str, Any]]:
         row(sc, "refresh p95", rf.get("p95_ms"), fmt_ms, None, pr.get("p95_ms"))
         sc3 = "refresh bytes"
         tag = f"in-memory {im['n']:.0e} x {im['channels']}"
-        row(
-            sc3,
-            f"{tag}: reply per refresh (median)",
-            rf.get("bytes_median"),
-            fmt_b,
-            None,
-            pr.get("json_bytes_median"),
-            "peer: Dash JSON reply",
-        )
-        row(
-            sc3,
-            f"{tag}: reply per refresh (median)",
-            rf.get("bytes_median"),
-            fmt_b,
-            None,
-            pr.get("raw_bytes_median"),
-            "peer: raw x+y arrays",
-        )
+        for key, what in (
+            ("json_bytes_median", "peer: Dash JSON reply"),
+            ("raw_bytes_median", "peer: raw x+y arrays"),
+        ):
+            row(
+                sc3,
+                f"{tag}: reply per refresh (median)",
+                rf.get("bytes_median"),
+                fmt_b,
+                None,
+                pr.get(key),
+                what,
+            )
         tw = im.get("typical_window", {})
         row(
             sc3,
@@ -1296,12 +1281,7 @@ def machine_info() -> dict[str, Any]:
         head = ref
         if ref.startswith("ref: "):
             head = (REPO / ".git" / ref[5:]).read_text().strip()
-    cpu = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     return {
         "nproc": os.cpu_count(),
         "cpu_model": cpu,

@@ -44,6 +44,7 @@ from report import (  # noqa: E402
     table,
     targets,
 )
+from sysinfo import meminfo  # noqa: E402
 from wsframes import WsTap, byte_summary  # noqa: E402
 
 EXTRA_CHROMIUM_ARGS = ["--enable-unsafe-swiftshader", "--use-angle=swiftshader"]
@@ -88,17 +89,6 @@ def scenarios(args: argparse.Namespace) -> list[dict[str, Any]]:
         out.append({"n": int(HUGE), "nch": 1, "dtype": "int16", "huge": True})
     for s in out:
         s["id"] = scenario_id(s)
-    return out
-
-
-def meminfo() -> dict[str, int]:
-    out = {}
-    with open("/proc/meminfo") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            parts = v.split()
-            if parts:
-                out[k] = int(parts[0]) * (1024 if len(parts) > 1 else 1)
     return out
 
 

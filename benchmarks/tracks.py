@@ -73,6 +73,7 @@ sys.path.append(str(REPO / "tests"))  # mediakit (appended: e2e's modules come f
 
 import harness as h  # noqa: E402  (the project's e2e harness, reused as is)
 import mediakit as mk  # noqa: E402  (the generated session's writers and truth)
+from sysinfo import cpu_model  # noqa: E402
 
 SUBDIR = "bench"  # the session's folder under the server root
 TRACKS = (
@@ -1242,12 +1243,7 @@ def machine(browser_version: str | None) -> dict[str, Any]:
     import platform
     from importlib import metadata
 
-    cpu = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     pkgs = {}
     for name in ("tsvideo-widget", "anywidget", "jupyterlab", "jupyter_server", "playwright"):
         try:
