@@ -1,0 +1,93 @@
+"""Coarse pyramids first, the finest level after: the completed pyramid is the direct one."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tsvideo_widget.pyramid import BASE, FACTOR, Pyramid
+from tsvideo_widget.refine import Refinement, coarse, complete
+
+
+def same_pyramid(a: Pyramid, b: Pyramid) -> None:
+    assert (a.base, a.factor) == (b.base, b.factor)
+    assert len(a.levels) == len(b.levels)
+    for (lo_a, hi_a), (lo_b, hi_b) in zip(a.levels, b.levels, strict=True):
+        assert lo_a.dtype == lo_b.dtype
+        np.testing.assert_array_equal(lo_a, lo_b)
+        np.testing.assert_array_equal(hi_a, hi_b)
+    assert (a.nans is None) == (b.nans is None)
+    for fa, fb in zip(a.nans or [], b.nans or [], strict=True):
+        np.testing.assert_array_equal(fa, fb)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 40_000),
+    dtype=st.sampled_from([np.float32, np.float64, np.int16, np.int64]),
+    gaps=st.lists(st.tuples(st.floats(0, 1), st.integers(1, 3000)), max_size=4),
+    seed=st.integers(0, 2**16),
+)
+def test_a_completed_coarse_pyramid_is_the_direct_one(
+    n: int, dtype: type, gaps: list[tuple[float, int]], seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    v = (rng.normal(size=n) * 1000).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        for at, width in gaps:
+            s = int(at * n)
+            v[s : s + width] = np.nan
+    c = coarse(v)
+    assert c.base == BASE * FACTOR
+    same_pyramid(complete(c), Pyramid(v))
+
+
+def test_a_complete_pyramid_is_left_as_it_is() -> None:
+    p = Pyramid(np.arange(10_000, dtype=np.float32))
+    assert complete(p) is p
+
+
+def test_the_completed_list_is_handed_over_once() -> None:
+    chans = [np.random.default_rng(k).normal(size=100_000).astype(np.float32) for k in range(3)]
+    got: list[list[Pyramid]] = []
+    r = Refinement([coarse(v) for v in chans], got.append)
+    assert r.wait(60)
+    assert r.error is None and len(got) == 1
+    for p, v in zip(got[0], chans, strict=True):
+        same_pyramid(p, Pyramid(v))
+
+
+def test_a_failed_refinement_keeps_the_coarse_pyramids_and_says_why(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tsvideo_widget.refine as rf
+
+    def no_memory(*args: object, **kwargs: object) -> object:
+        raise MemoryError("no room for the finest level")
+
+    monkeypatch.setattr(rf, "level_zero", no_memory)
+    got: list[list[Pyramid]] = []
+    r = Refinement([coarse(np.zeros(10_000, dtype=np.float32))], got.append)
+    assert r.wait(60)
+    assert got == [] and isinstance(r.error, MemoryError)
+
+
+def test_refinement_runs_beside_the_caller() -> None:
+    # The caller is not held up: the work runs on a thread of its own.
+    release = threading.Event()
+    seen: list[str] = []
+
+    def hand_over(ps: list[Pyramid]) -> None:
+        seen.append(threading.current_thread().name)
+        release.wait(10)
+
+    r = Refinement([coarse(np.zeros(5000, dtype=np.float32))], hand_over)
+    # The constructor returned while the work is held inside hand_over.
+    assert not r.wait(0.2)
+    release.set()
+    assert r.wait(10)
+    assert seen and seen[0] != threading.current_thread().name

@@ -1,0 +1,154 @@
+"""A channel kept in a file, read with ``pread`` for windows: no mapping, no read-ahead.
+
+A window reads a few samples at each of its column edges, scattered over the
+whole recording. Read through a memory map, each read maps a whole folio of the
+page cache into the process (measured: 95-180 MB of resident file pages for one
+1000-column window over a 4 GB file, 537 MB for the whole-span window, more for
+20 GB), and on a cold disk each page is faulted in one after the other.
+:class:`FileColumn` reads the same samples with ``os.preadv`` instead: only the
+bytes asked for are copied, nothing stays mapped, and the ranges a read needs
+are announced to the kernel first (``POSIX_FADV_WILLNEED``), so a cold disk
+serves them in parallel rather than one fault at a time.
+
+It stands in for the array wherever a pyramid reads its channel's samples
+(:attr:`tsvideo_widget.pyramid.Pyramid.values`): slices, integer indices,
+integer arrays and ``take`` give the same numbers, as numpy arrays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Any
+
+import numpy as np
+
+from .mapped import mapping_of
+
+__all__ = ["GAP_BYTES", "FileColumn", "file_column"]
+
+GAP_BYTES = 16 << 10
+"""Indices closer than this in the file (bytes) are read by one ``pread`` (int): a
+syscall costs about as much as copying 16 KB from the page cache."""
+
+
+class FileColumn:
+    """The 1-D samples ``arr`` views in a file, read with ``pread``.
+
+    Args:
+        arr: a 1-D view of a memory-mapped file (a ``np.memmap``, a slice of one, or
+            a column of a 2-D one: any stride).
+
+    Raises:
+        ValueError: an array that does not view a file, or is not 1-D.
+    """
+
+    def __init__(self, arr: np.ndarray) -> None:
+        m = mapping_of(arr)
+        if m is None or arr.ndim != 1:
+            raise ValueError("a FileColumn reads a 1-D view of a memory-mapped file")
+        self.path = m.filename
+        """The file (str)."""
+        self.offset = m.file_offset(arr)
+        """Byte offset of sample 0 in the file (int)."""
+        self.stride = int(arr.strides[0])
+        """Bytes from one sample to the next (int; the row size for a column of a table)."""
+        self.dtype = arr.dtype
+        """The samples' dtype (numpy dtype)."""
+        self.shape: tuple[int, ...] = arr.shape
+        """``(n,)``: the number of samples."""
+        self.ndim = 1
+        self._fd = os.open(self.path, os.O_RDONLY)
+        if hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
+
+    def __del__(self) -> None:
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    @property
+    def size(self) -> int:
+        """The number of samples (int)."""
+        return self.shape[0]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the samples take (int)."""
+        return self.shape[0] * self.dtype.itemsize
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self.shape[0])
+            if step != 1:
+                return self.take(np.arange(start, stop, step))
+            return self._span(start, max(start, stop))
+        if isinstance(key, (int, np.integer)):
+            i = int(key)
+            if i < 0:
+                i += self.shape[0]
+            if not 0 <= i < self.shape[0]:
+                raise IndexError(f"index {int(key)} is out of bounds for {self.shape[0]} samples")
+            return self._span(i, i + 1)[0]
+        return self.take(np.asarray(key))
+
+    def take(self, indices: Any) -> np.ndarray:
+        """The samples at ``indices`` (any shape of integers), as ``np.take`` gives them."""
+        idx = np.asarray(indices, dtype=np.intp)
+        if idx.size == 0:
+            return np.empty(idx.shape, dtype=self.dtype)
+        n = self.shape[0]
+        if idx.min() < -n or idx.max() >= n:
+            raise IndexError(f"an index is out of bounds for {n} samples")
+        idx = np.where(idx < 0, idx + n, idx)
+        rows, inverse = np.unique(idx.ravel(), return_inverse=True)
+        # Runs of rows close enough in the file to be read at once.
+        gap = max(1, GAP_BYTES // max(self.stride, 1))
+        breaks = np.flatnonzero(np.diff(rows) > gap) + 1
+        firsts = rows[np.concatenate(([0], breaks))]
+        lasts = rows[np.concatenate((breaks - 1, [rows.shape[0] - 1]))]
+        self._announce(firsts, lasts)
+        parts = [self._span(int(a), int(b) + 1) for a, b in zip(firsts, lasts, strict=True)]
+        values = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        # Where each row landed in ``values``: its run's start there plus its place in the run.
+        run_of = np.searchsorted(firsts, rows, side="right") - 1
+        starts = np.concatenate(([0], np.cumsum(lasts - firsts + 1)[:-1]))
+        got = values[starts[run_of] + (rows - firsts[run_of])]
+        return got[inverse].reshape(idx.shape)
+
+    def _announce(self, firsts: np.ndarray, lasts: np.ndarray) -> None:
+        """Ask the kernel to read every run now: a cold disk then reads them in parallel."""
+        if not hasattr(os, "posix_fadvise") or firsts.shape[0] < 2:
+            return
+        for a, b in zip(firsts.tolist(), lasts.tolist(), strict=True):
+            start = self.offset + a * self.stride
+            os.posix_fadvise(
+                self._fd, start, (b - a) * self.stride + self.dtype.itemsize, os.POSIX_FADV_WILLNEED
+            )
+
+    def _span(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``start:stop`` (a new, contiguous array)."""
+        count = stop - start
+        item = self.dtype.itemsize
+        if count <= 0:
+            return np.empty(0, dtype=self.dtype)
+        length = (count - 1) * self.stride + item
+        buf = np.empty(length, dtype=np.uint8)
+        got = os.preadv(self._fd, [buf.data], self.offset + start * self.stride)
+        if got != length:
+            raise OSError(f"{self.path!r} ended early: {got} of {length} bytes at sample {start}")
+        if self.stride == item:
+            return buf.view(self.dtype)
+        view = np.ndarray((count,), dtype=self.dtype, buffer=buf, strides=(self.stride,))
+        return np.ascontiguousarray(view)
+
+
+def file_column(arr: np.ndarray) -> FileColumn | np.ndarray:
+    """``arr`` as a :class:`FileColumn` when it is a 1-D view of a file, else ``arr`` itself."""
+    if arr.ndim == 1 and mapping_of(arr) is not None:
+        return FileColumn(arr)
+    return arr
