@@ -125,7 +125,11 @@ def sidecars(root: Path) -> list[Path]:
     return sorted(p.parent for p in (root / "sidecar").glob("*/*/manifest.json"))
 
 
-def test_columns_are_found_again_in_another_process_and_renewed_when_the_store_changes(
+def pyramids(store: Path) -> list[Path]:
+    return sorted(p.parent for p in Path(f"{store}.tsvideo-pyramid").glob("*/*/zarr.json"))
+
+
+def test_pyramids_are_found_again_in_another_process_and_renewed_when_the_store_changes(
     tmp_path: Path,
 ) -> None:
     chans = channels(30_000, 5)
@@ -135,46 +139,66 @@ def test_columns_are_found_again_in_another_process_and_renewed_when_the_store_c
         g.create_array(k, data=v, chunks=(4_000,))
     cache = tmp_path / "cache"
     TimeSeriesVideo(str(store), sample_rate=RATE, cache_dir=cache)
-    (first,) = sidecars(cache)
-    stamp = (first / "c0.npy").stat().st_mtime_ns
-    # Another kernel opens the same store: the columns are found, not written again.
+    first = pyramids(store)
+    assert len(first) == 2 and not sidecars(cache)  # next to the data, no copy of it
+    stamp = (first[0] / "zarr.json").stat().st_mtime_ns
+    # Another kernel opens the same store: the pyramids are found, not built again.
     code = (
         "import json, sys\nfrom tsvideo_widget import TimeSeriesVideo\n"
         f"w = TimeSeriesVideo({str(store)!r}, sample_rate={RATE}, cache_dir={str(cache)!r})\n"
-        "print(json.dumps(w.series.channels))"
+        "print(json.dumps([w.series.channels, w.prepared.source.built]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == ["a", "b"]
-    assert sidecars(cache) == [first] and (first / "c0.npy").stat().st_mtime_ns == stamp
-    # The store changes: new columns, the old ones deleted.
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [["a", "b"], [False, False]]
+    assert pyramids(store) == first and (first[0] / "zarr.json").stat().st_mtime_ns == stamp
+    # The store changes: a new pyramid for the array that changed, its old one deleted.
     g["a"][:100] = 0.0
     w = TimeSeriesVideo(str(store), sample_rate=RATE, cache_dir=cache)
-    (second,) = sidecars(cache)
-    assert second != first
-    assert (np.asarray(w.series.values[0])[:100] == 0).all()
+    second = pyramids(store)
+    # (Entries are named by hashes, so which one sorts first says nothing: compare as sets.)
+    assert len(second) == 2 and len(set(second) - set(first)) == 1
+    assert len(set(second) & set(first)) == 1
+    assert (w.series.values[0][:100] == 0).all()
+
+
+def uneven(n: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return channels(n, seed), np.cumsum(rng.exponential(size=n))
 
 
 def test_an_interrupted_pass_leaves_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import tsvideo_widget.remotesource as rs
     import tsvideo_widget.sidecar as sc
 
-    chans = channels(30_000, 6)
-    g = zarr.open_group(str(tmp_path / "s.zarr"), mode="w")
-    for k, v in chans.items():
-        g.create_array(k, data=v, chunks=(4_000,))
+    # An irregular time: the columns are streamed into local files.
+    chans, t = uneven(30_000, 6)
+    ds = xr.Dataset({k: ("time", v) for k, v in chans.items()}, coords={"time": t})
+    lazy = ds.chunk({"time": 4_000})
     calls = []
 
-    def boom(m: object, part: object) -> None:
+    def boom(*args: object) -> None:
         calls.append(1)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(sc, "release", boom)
     with pytest.raises(KeyboardInterrupt):
-        TimeSeriesVideo(g, sample_rate=RATE, cache_dir=tmp_path / "cache")
+        TimeSeriesVideo(lazy, cache_dir=tmp_path / "cache")
     monkeypatch.undo()
     assert calls and sidecars(tmp_path / "cache") == []
     assert not [p for p in (tmp_path / "cache").rglob("*.npy")]
+    w = TimeSeriesVideo(lazy, cache_dir=tmp_path / "cache")
+    same_widget(w, TimeSeriesVideo(pd.DataFrame({"time": t, **chans}), time="time"))
+    # A pyramid build interrupted: no version of it is left to be found.
+    g = zarr.open_group(str(tmp_path / "s.zarr"), mode="w")
+    for k, v in chans.items():
+        g.create_array(k, data=v, chunks=(4_000,))
+    monkeypatch.setattr(rs, "written_whole", boom)
+    with pytest.raises(KeyboardInterrupt):
+        TimeSeriesVideo(g, sample_rate=RATE, cache_dir=tmp_path / "cache")
+    monkeypatch.undo()
+    assert pyramids(tmp_path / "s.zarr") == []
     w = TimeSeriesVideo(g, sample_rate=RATE, cache_dir=tmp_path / "cache")
     same_widget(w, TimeSeriesVideo(chans, time=None, sample_rate=RATE))
 
@@ -184,8 +208,10 @@ def test_bad_lazy_sources_are_refused_with_what_would_work(tmp_path: Path) -> No
     g.create_array("a", data=np.zeros(100, np.float32), chunks=(10,))
     with pytest.raises(traitlets.TraitError, match="sample_rate="):
         TimeSeriesVideo(g)
+    chans, t = uneven(100, 1)
+    irregular = xr.Dataset({k: ("time", v) for k, v in chans.items()}, coords={"time": t})
     with pytest.raises(traitlets.TraitError, match="cache_dir=False"):
-        TimeSeriesVideo(g, sample_rate=RATE, cache_dir=False)
+        TimeSeriesVideo(irregular.chunk({"time": 10}), cache_dir=False)
     with pytest.raises(traitlets.TraitError, match="does not exist"):
         TimeSeriesVideo(str(tmp_path / "missing.zarr"), sample_rate=RATE)
     cube = da.zeros((10, 2, 2), chunks=5)

@@ -91,3 +91,42 @@ def test_refinement_runs_beside_the_caller() -> None:
     release.set()
     assert r.wait(10)
     assert seen and seen[0] != threading.current_thread().name
+
+
+def test_a_big_in_memory_series_paints_from_coarse_pyramids_then_complete_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sourcekit import replies
+
+    import tsvideo_widget.refine as rf
+    import tsvideo_widget.source as src_mod
+    from tsvideo_widget import TimeSeriesVideo
+
+    n = rf.COARSE_ABOVE // 2 + 4097  # two channels: just over the threshold
+    rng = np.random.default_rng(7)
+    chans = {k: np.cumsum(rng.normal(size=n)).astype(np.float32) for k in ("a", "b")}
+    chans["b"][n // 5 : n // 5 + 100_000] = np.nan
+    chans["b"][rng.random(n) < 1e-4] = np.nan
+    # Hold the refinement until the coarse pyramids have served a round of windows.
+    go = threading.Event()
+    real = rf.complete
+
+    def held(p: Pyramid) -> Pyramid:
+        go.wait(60)
+        return real(p)
+
+    monkeypatch.setattr(rf, "complete", held)
+    w = TimeSeriesVideo(chans, time=None, sample_rate=1000.0, cache_dir=False)
+    source = w.prepared.source
+    assert source.refinement is not None  # type: ignore[attr-defined]
+    assert [p.base for p in source.pyramids] == [BASE * FACTOR] * 2  # type: ignore[attr-defined]
+    coarse_replies = replies(w, 3)
+    go.set()
+    assert source.refinement.wait(60) and source.refinement.error is None  # type: ignore[attr-defined]
+    assert [p.base for p in source.pyramids] == [BASE] * 2  # type: ignore[attr-defined]
+    # The same bytes before and after, and the same as a direct build's.
+    assert replies(w, 3) == coarse_replies
+    monkeypatch.setattr(src_mod, "COARSE_ABOVE", 10 * n)
+    direct = TimeSeriesVideo(chans, time=None, sample_rate=1000.0, cache_dir=False)
+    assert direct.prepared.source.refinement is None  # type: ignore[attr-defined]
+    assert replies(direct, 3) == coarse_replies

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import numpy as np
 import traitlets as t
 
 from . import alignfit
@@ -231,6 +232,10 @@ class AlignMethods(t.HasTraits):
         if name not in s.channels:
             raise AlignmentError(f"no channel {name!r}; the channels are {list(s.channels)}")
         values = s.values[s.channels.index(name)]
+        if not isinstance(values, np.ndarray):
+            # A channel read in place (Zarr, dask: chunkvalues.ChunkedValues) refuses to be
+            # loaded behind the caller's back; the search reads all of it, as it does a file's.
+            values = values[:]
         rows = run_suggest(
             tr.source, s.rel_at(slice(None)), values, method, search, progress, tr.name
         )

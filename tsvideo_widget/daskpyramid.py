@@ -6,7 +6,9 @@ the data lives: :func:`build_pyramid` reduces each chunk of a dask array to its
 level-0 blocks on the workers (the same reduction as
 :class:`~tsvideo_widget.pyramid.Pyramid`, so the result is identical to the
 single-process build), writes the level to Zarr, then builds each coarser level
-from the one written before it, until a handful of blocks remain. Dask runs it
+from the one written before it, until a handful of blocks remain (levels of fewer
+than :data:`LOCAL_BELOW` blocks are reduced by the calling process: a task per tiny
+level would cost more than its reduction). Dask runs it
 with whatever scheduler is active: the user's ``dask.distributed`` client when
 one is (a ``LocalCluster`` here, a cluster next to the storage in production),
 else its local threads. :func:`read_pyramid` gives it back as a
@@ -26,7 +28,12 @@ import numpy as np
 
 from .pyramid import BASE, FACTOR, Pyramid, level_zero, reduce_blocks
 
-__all__ = ["build_pyramid", "read_pyramid"]
+__all__ = ["build_pyramid", "compute_pyramid", "read_pyramid", "written_whole"]
+
+
+LOCAL_BELOW = 1 << 16
+"""Blocks (int) below which :func:`build_pyramid` reduces the next levels in the calling
+process (reading the level back, a few hundred KB at most) instead of the scheduler's."""
 
 
 def _level0_block(block: np.ndarray, base: int) -> np.ndarray:
@@ -88,17 +95,30 @@ def build_pyramid(
     blocks = tuple(-(-c // base) for c in arr.chunks[0])
     level = arr.map_blocks(_level0_block, base, dtype=arr.dtype, chunks=((3,), blocks), new_axis=0)
     count = 0
+    small: np.ndarray | None = None  # a level reduced in the kernel, once levels are small
     while True:
-        name = str(count)
+        shape = small.shape if small is not None else level.shape
+        # Every chunk written, even one of fill values: written_whole() counts them.
         stored = group.create_array(
-            name, shape=level.shape, dtype=level.dtype, chunks=(3, max(level.chunks[1]))
+            str(count),
+            shape=shape,
+            dtype=arr.dtype,
+            chunks=(3, shape[1] if small is not None else max(level.chunks[1])),
+            config={"write_empty_chunks": True},
         )
         target: Any = stored
-        da.store(level, target, lock=False)
+        if small is not None:
+            target[...] = small
+        else:
+            da.store(level, target, lock=False)
         count += 1
-        length = int(level.shape[1])
+        length = int(shape[1])
         if length < 2 * factor or n < 2 * base:
             break
+        if length <= LOCAL_BELOW:
+            # A few thousand blocks: a task per level would cost more than the reduction.
+            small = _coarser_block(small if small is not None else np.asarray(target[...]), factor)
+            continue
         prev = da.from_zarr(stored)
         prev = prev.rechunk(((3,), _aligned(prev.chunks[1], factor)))
         level = prev.map_blocks(
@@ -120,6 +140,56 @@ def build_pyramid(
         }
     )
     return group
+
+
+def written_whole(group: Any) -> bool:
+    """True when every chunk of every level of the pyramid ``group`` is in its store.
+
+    A cluster whose workers cannot reach the folder the kernel named (a folder on the
+    kernel's own disk, workers on other machines) writes its chunks elsewhere, and
+    zarr would read the missing ones as zeros: this tells that apart.
+    """
+    for k in range(int(group.attrs.get("levels", 0))):
+        arr: Any = group[str(k)]
+        if int(arr.nchunks_initialized) != int(arr.nchunks):
+            return False
+    return True
+
+
+def compute_pyramid(values: Any, channel: Any, base: int = BASE, factor: int = FACTOR) -> Pyramid:
+    """The pyramid of a 1-D dask array, level 0 reduced by the active scheduler, kept in memory.
+
+    For when nothing may be written: the workers reduce each chunk to its level-0
+    blocks (the same reduction as :func:`build_pyramid`), the kernel receives that level
+    (3 values per ``base`` samples) and reduces the coarser levels itself.
+    ``channel`` is what the pyramid's ``values`` will be (the raw samples as the widget
+    reads them, e.g. a :class:`~tsvideo_widget.chunkvalues.ChunkedValues`).
+    """
+    import dask.array as da
+
+    arr = getattr(values, "data", values)
+    if not isinstance(arr, da.Array):
+        arr = da.asarray(arr)
+    n = int(arr.shape[0])
+    if n < 2 * base:
+        small = np.asarray(channel[:n])
+        none: list[np.ndarray] | None = (
+            [] if small.dtype.kind == "f" and bool(np.isnan(small).any()) else None
+        )
+        return Pyramid.of_levels(channel, [], none, base, factor)
+    arr = arr.rechunk((_aligned(arr.chunks[0], base),))
+    blocks = tuple(-(-c // base) for c in arr.chunks[0])
+    level = arr.map_blocks(_level0_block, base, dtype=arr.dtype, chunks=((3,), blocks), new_axis=0)
+    got = np.asarray(level.compute())
+    mins, maxs = np.ascontiguousarray(got[0]), np.ascontiguousarray(got[1])
+    flags = got[2] != 0
+    levels, nans = [(mins, maxs)], [flags]
+    while mins.shape[0] >= 2 * factor:
+        mins, maxs = reduce_blocks(mins, maxs, factor)
+        levels.append((mins, maxs))
+        nans.append(np.logical_or.reduceat(nans[-1], np.arange(0, nans[-1].shape[0], factor)))
+    has_nan = bool(nans[-1].any())
+    return Pyramid.of_levels(channel, levels, nans if has_nan else None, base, factor)
 
 
 def read_pyramid(store: Any, values: np.ndarray) -> Pyramid:
@@ -144,8 +214,9 @@ def read_pyramid(store: Any, values: np.ndarray) -> Pyramid:
         a = np.asarray(stored)
         levels.append((np.ascontiguousarray(a[0]), np.ascontiguousarray(a[1])))
         nans.append(a[2] != 0)
+    # values[:n], not values: a lazily read channel is read explicitly (a few samples here).
     has_nan = bool(attrs["has_nan"]) or (
-        not levels and values.dtype.kind == "f" and bool(np.isnan(values).any())
+        not levels and values.dtype.kind == "f" and bool(np.isnan(values[: attrs["n"]]).any())
     )
     return Pyramid.of_levels(
         values, levels, nans if has_nan else None, int(attrs["base"]), int(attrs["factor"])

@@ -19,17 +19,21 @@ from __future__ import annotations
 
 import contextlib
 import os
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .mapped import mapping_of
 
-__all__ = ["GAP_BYTES", "FileColumn", "file_column"]
+__all__ = ["GAP_BYTES", "SPAN_BYTES", "FileColumn", "file_column"]
 
 GAP_BYTES = 16 << 10
 """Indices closer than this in the file (bytes) are read by one ``pread`` (int): a
 syscall costs about as much as copying 16 KB from the page cache."""
+
+SPAN_BYTES = 256 << 10
+"""The longest run one ``pread`` of :meth:`FileColumn.take` reads (int, bytes): close
+indices all across a file are read in pieces, never all at once."""
 
 
 class FileColumn:
@@ -104,21 +108,30 @@ class FileColumn:
         n = self.shape[0]
         if idx.min() < -n or idx.max() >= n:
             raise IndexError(f"an index is out of bounds for {n} samples")
-        idx = np.where(idx < 0, idx + n, idx)
-        rows, inverse = np.unique(idx.ravel(), return_inverse=True)
-        # Runs of rows close enough in the file to be read at once.
-        gap = max(1, GAP_BYTES // max(self.stride, 1))
-        breaks = np.flatnonzero(np.diff(rows) > gap) + 1
-        firsts = rows[np.concatenate(([0], breaks))]
-        lasts = rows[np.concatenate((breaks - 1, [rows.shape[0] - 1]))]
+        if idx.min() < 0:
+            idx = np.where(idx < 0, idx + n, idx)
+        flat = idx.ravel()
+        # Rows in file order (the runs a window asks for mostly come sorted already).
+        order = np.argsort(flat, kind="stable") if (np.diff(flat) < 0).any() else None
+        rows = flat if order is None else flat[order]
+        # Runs of rows close enough in the file to be read at once, none crossing a
+        # SPAN_BYTES boundary (so what one read holds is at most that long).
+        stride = max(self.stride, 1)
+        block = rows * stride // SPAN_BYTES
+        gaps = (np.diff(rows) > max(1, GAP_BYTES // stride)) | (np.diff(block) != 0)
+        bounds = np.concatenate(([0], np.flatnonzero(gaps) + 1, [rows.shape[0]]))
+        firsts, lasts = rows[bounds[:-1]], rows[bounds[1:] - 1]
         self._announce(firsts, lasts)
-        parts = [self._span(int(a), int(b) + 1) for a, b in zip(firsts, lasts, strict=True)]
-        values = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        # Where each row landed in ``values``: its run's start there plus its place in the run.
-        run_of = np.searchsorted(firsts, rows, side="right") - 1
-        starts = np.concatenate(([0], np.cumsum(lasts - firsts + 1)[:-1]))
-        got = values[starts[run_of] + (rows - firsts[run_of])]
-        return got[inverse].reshape(idx.shape)
+        got = np.empty(rows.shape[0], dtype=self.dtype)
+        for r0, r1, a, b in zip(
+            bounds[:-1].tolist(), bounds[1:].tolist(), firsts.tolist(), lasts.tolist(), strict=True
+        ):
+            got[r0:r1] = self._span(a, b + 1)[rows[r0:r1] - a]
+        if order is not None:
+            out = np.empty_like(got)
+            out[order] = got
+            got = out
+        return got.reshape(idx.shape)
 
     def _announce(self, firsts: np.ndarray, lasts: np.ndarray) -> None:
         """Ask the kernel to read every run now: a cold disk then reads them in parallel."""
@@ -147,8 +160,12 @@ class FileColumn:
         return np.ascontiguousarray(view)
 
 
-def file_column(arr: np.ndarray) -> FileColumn | np.ndarray:
-    """``arr`` as a :class:`FileColumn` when it is a 1-D view of a file, else ``arr`` itself."""
+def file_column(arr: np.ndarray) -> np.ndarray:
+    """``arr`` as a :class:`FileColumn` when it is a 1-D view of a file, else ``arr`` itself.
+
+    Typed as the array it stands in for: a FileColumn reads like one (slices, indices,
+    ``take``, ``shape``, ``dtype``), which is all a pyramid asks of its arrays.
+    """
     if arr.ndim == 1 and mapping_of(arr) is not None:
-        return FileColumn(arr)
+        return cast(np.ndarray, FileColumn(arr))
     return arr

@@ -6,10 +6,15 @@ takes (a dict of 1-D arrays, the time column's name, ``sample_rate`` and
 
 - numpy-backed xarray objects give their own arrays (no copy);
 - chunked sources (a ``zarr.Array`` or ``zarr.Group``, a path to a ``.zarr``
-  store, dask arrays, dask-backed xarray objects) are streamed once into local
-  column files (:mod:`tsvideo_widget.sidecar`) and read memory-mapped. Dask
-  computes the chunks with whatever scheduler is active: the user's
-  ``dask.distributed`` client when one is, else dask's threads.
+  store, dask arrays, dask-backed xarray objects with a regular time) are read in
+  place (:mod:`tsvideo_widget.remotesource`): Dask builds each channel's pyramid
+  with the active scheduler (the user's ``dask.distributed`` client when one is,
+  else dask's threads) into a Zarr group next to the data, and a window decodes
+  only the raw chunks its columns' edges fall in. A Zarr source without dask
+  installed is streamed as below;
+- a dask-backed xarray object with an irregular time coordinate (whose times must
+  be a local array to be searched) is streamed once into local column files
+  (:mod:`tsvideo_widget.sidecar`) and read memory-mapped.
 
 Time: an xarray dimension coordinate with a regular step (datetimes and integers
 exactly; floats when the evenly sampled times give back every value bit for bit)
@@ -23,7 +28,7 @@ Lazily imported: neither zarr, xarray nor dask is a dependency of the widget.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,15 +38,11 @@ import pandas as pd
 
 from .errors import DataError, TsvTypeError
 from .evenseries import even_series
-from .pyrcache import default_cache_dir
+from .remotesource import Remote, dask_remote, zarr_remote
 from .series import TIME_UNITS
-from .sidecar import Column, identity, materialize
+from .sidecar import identity, stream_chunked
 
 __all__ = ["Resolved", "is_lazy", "resolve"]
-
-BATCH_BYTES = 64 << 20
-"""Bytes of source read per step of a streaming pass (int): chunks are read in
-batches of about this size, so zarr and dask decode several at once."""
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,20 @@ class Resolved:
     """A lazy source as :func:`tsvideo_widget.data.prepare` takes it.
 
     Attributes:
-        data: dict name -> 1-D array (numpy or memory-mapped).
+        data: dict name -> 1-D array (numpy or memory-mapped), or for a source read in
+            place, name -> :class:`~tsvideo_widget.chunkvalues.ChunkedValues`.
         time: the time column's name in ``data``, or None (evenly sampled).
         sample_rate: samples per second from a regular coordinate, or the caller's.
         start: the first sample's time from a regular coordinate, or the caller's.
+        remote: the channels read in place and where their pyramids go
+            (:mod:`tsvideo_widget.remotesource`), or None (``data`` is arrays).
     """
 
-    data: dict[str, np.ndarray]
+    data: dict[str, Any]
     time: str | None
     sample_rate: float | None
     start: Any
+    remote: Remote | None = None
 
 
 def _module(obj: Any) -> str:
@@ -106,9 +111,8 @@ def resolve(
         return _zarr(data, sample_rate, start, cache_dir)
     if mod == "dask":
         arrays = _split(data, "the dask array", _dask_name)
-        token = identity("dask", [], _dask_token(arrays))
-        cols = _chunked("dask", arrays, token, token, cache_dir)
-        return _even(cols, sample_rate, start, "dask array")
+        remote = dask_remote(arrays, None, None, "dask array")
+        return _even(_names(remote), sample_rate, start, "dask array", remote)
     raise TsvTypeError(f"data of type {type(data).__name__} is not a zarr, xarray or dask source")
 
 
@@ -139,6 +143,7 @@ def _zarr(data: Any, sample_rate: float | None, start: Any, cache_dir: Any) -> R
         if not os.path.exists(shown):
             raise DataError(f"the Zarr store {shown!r} does not exist")
         data = zarr.open(shown, mode="r")
+    arrays: dict[str, Any]
     if isinstance(data, zarr.Group):
         # By name: a group's listing order depends on its store.
         arrays = {
@@ -153,15 +158,27 @@ def _zarr(data: Any, sample_rate: float | None, start: Any, cache_dir: Any) -> R
             )
     else:
         base = str(data.basename or "value") if hasattr(data, "basename") else "value"
-        arrays = _split(data, f"the Zarr array {data.path!r}", base)
+        if data.ndim == 2 and _has_dask():  # columns read in place, not sliced out whole
+            arrays = {f"{base}{j}": (data, j) for j in range(data.shape[1])}
+        else:
+            arrays = _split(data, f"the Zarr array {data.path!r}", base)
+    what = f"Zarr store {shown or ''}".strip()
+    if _has_dask():
+        entries: dict[str, tuple[Any, int | None]] = {
+            k: (a if isinstance(a, tuple) else (a, None)) for k, a in arrays.items()
+        }
+        store_root = getattr(getattr(data, "store", None), "root", None)
+        local = str(store_root) if store_root is not None else None
+        remote = zarr_remote(entries, local, what)
+        return _even(_names(remote), sample_rate, start, what, remote)
     root = _zarr_root(data, shown)
     files = [root] if root else []
     meta = {k: [list(a.shape), str(a.dtype), list(a.chunks)] for k, a in arrays.items()}
     where = {"path": str(getattr(data, "path", "")), "arrays": sorted(arrays)}
     group = identity("zarr", [], {"files": files, **where}) if root else None
     version = identity("zarr", files, {"arrays": meta, **where})
-    cols = _chunked("zarr", arrays, group or version, version, cache_dir)
-    return _even(cols, sample_rate, start, f"Zarr store {shown or ''}".strip())
+    cols = stream_chunked("zarr", arrays, group or version, version, cache_dir)
+    return _even(cols, sample_rate, start, what)
 
 
 def _zarr_root(data: Any, shown: str | None) -> str | None:
@@ -217,18 +234,30 @@ def _xarray(
         )
     coord = data[dim] if dim in data.coords else None
     chunked = any(_is_dask(v.data) for v in variables.values())
+    what = f"xarray {type(data).__name__}"
+    even = None
+    if coord is not None and sample_rate is None:
+        even = _regular(np.asarray(coord.values), time_unit)
+    if chunked and (even is not None or coord is None or sample_rate is not None):
+        # Evenly sampled: read in place, the pyramids built by Dask (remotesource).
+        arrays = {k: _as_dask(v.data) for k, v in variables.items()}
+        src = data.encoding.get("source")
+        local = src if isinstance(src, str) and os.path.exists(src) else None
+        files = identity("xarray", [local], {}) if local else None
+        remote = dask_remote(arrays, local, files, what)
+        if even is None:
+            return _even(_names(remote), sample_rate, start, what, remote)
+        return Resolved(_names(remote), None, even[0], even[1] if start is None else start, remote)
     if chunked:
         arrays = {k: v.data for k, v in variables.items()}
         src = [s for s in [data.encoding.get("source")] if isinstance(s, str)]
         version = identity("xarray", src, _dask_token(arrays))
         group = identity("xarray", [], {"files": src, "vars": sorted(arrays)}) if src else None
-        cols = _chunked("dask", arrays, group or version, version, cache_dir)
+        cols = stream_chunked("dask", arrays, group or version, version, cache_dir)
     else:
         cols = {k: np.asarray(v.values) for k, v in variables.items()}
-    what = f"xarray {type(data).__name__}"
     if sample_rate is not None or coord is None:
         return _even(cols, sample_rate, start, what)
-    even = _regular(np.asarray(coord.values), time_unit)
     if even is not None:
         rate, first = even
         return Resolved(cols, None, rate, first if start is None else start)
@@ -277,13 +306,27 @@ def _regular(c: np.ndarray, time_unit: str) -> tuple[float, Any] | None:
     return None
 
 
-def _even(cols: dict[str, np.ndarray], rate: float | None, start: Any, what: str) -> Resolved:
+def _even(
+    cols: dict[str, Any], rate: float | None, start: Any, what: str, remote: Remote | None = None
+) -> Resolved:
     if rate is None:
         raise DataError(
             f"the {what} has no time coordinate: pass sample_rate= (samples per second) and, "
             "if it does not start at 0, start= (a number in time_unit or a timestamp)"
         )
-    return Resolved(cols, None, rate, start)
+    return Resolved(cols, None, rate, start, remote)
+
+
+def _names(remote: Remote) -> dict[str, Any]:
+    return {c.name: c.values for c in remote.channels}
+
+
+def _has_dask() -> bool:
+    try:
+        import dask.array  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 # -- streaming chunked arrays into local column files -------------------------------------
@@ -293,67 +336,16 @@ def _is_dask(x: Any) -> bool:
     return _module(x) == "dask"
 
 
+def _as_dask(x: Any) -> Any:
+    """``x`` as a dask array (a numpy variable of a partly chunked Dataset gets one chunk)."""
+    if _is_dask(x):
+        return x
+    import dask.array as da
+
+    return da.from_array(np.asarray(x), chunks=max(1, int(x.shape[0])))
+
+
 def _dask_token(arrays: Mapping[str, Any]) -> Any:
     from dask.base import tokenize
 
     return {k: tokenize(a) for k, a in arrays.items()}
-
-
-def _chunked(
-    kind: str, arrays: Mapping[str, Any], group: str, version: str, cache_dir: Any
-) -> dict[str, np.ndarray]:
-    """The channels of chunked ``arrays`` as memory-mapped local column files.
-
-    ``group`` names where the source is (its older copies are deleted when a new
-    ``version``, what it holds, is written).
-    """
-    from .source import Progress
-
-    if cache_dir is False:
-        raise DataError(
-            f"a {kind} source is read into local column files in the cache folder, but "
-            "cache_dir=False keeps nothing on disk: pass cache_dir=None (the user's cache "
-            "folder) or a folder path, or load the data into memory first (e.g. .compute())"
-        )
-    lengths = {k: int(a.shape[0]) for k, a in arrays.items()}
-    if len(set(lengths.values())) > 1:
-        raise DataError(
-            f"channels differ in length: {lengths}; every channel needs one value per sample"
-        )
-    n = next(iter(lengths.values()))
-    cols = [Column(k, np.dtype(a.dtype)) for k, a in arrays.items()]
-    root = default_cache_dir() if cache_dir is None else Path(cache_dir)
-    per_sample = sum(c.dtype.itemsize for c in cols)
-    first = next(iter(arrays.values()))
-    chunk = _chunk_len(first)
-    step = max(chunk, (BATCH_BYTES // max(1, per_sample)) // chunk * chunk)
-    values = list(arrays.values())
-
-    def batches() -> Iterator[list[np.ndarray]]:
-        for a in range(0, n, step):
-            b = min(n, a + step)
-            if kind == "dask":
-                import dask
-
-                yield list(dask.compute(*[v[a:b] for v in values]))
-            else:
-                yield [np.asarray(v[a:b]) for v in values]
-
-    with Progress(n * len(cols), True) as tick:
-
-        def progress(k: int) -> None:
-            if tick is not None:
-                tick(k * len(cols))
-
-        return materialize(root, group, version, cols, n, batches, progress).arrays
-
-
-def _chunk_len(arr: Any) -> int:
-    """Samples per chunk along the first axis of a zarr or dask array (int)."""
-    chunks = getattr(arr, "chunks", None)
-    if chunks is None:
-        return 1 << 20
-    first = chunks[0]
-    if isinstance(first, tuple):  # dask: a tuple of chunk sizes per axis
-        return max(1, int(max(first)))
-    return max(1, int(first))

@@ -27,6 +27,7 @@ from .lazyinputs import is_lazy, resolve
 from .memo import Memo
 from .parquetinputs import is_big_parquet, stream_parquet
 from .pyrcache import cache_for
+from .remotesource import RemoteSource, remote_series
 from .source import DataSource, PyramidSource
 from .transport import pack, wire_dtype
 
@@ -157,13 +158,21 @@ def fingerprint(series: data_mod.Series) -> str:
 def prepare(config: Config) -> Prepared:
     """The prepared series for ``config``; raises DataError (a TraitError) for bad data.
 
-    Zarr, xarray and dask sources are first resolved into arrays and time
-    (:mod:`tsvideo_widget.lazyinputs`).
+    Zarr, xarray and dask sources are first resolved (:mod:`tsvideo_widget.lazyinputs`):
+    into channels read in place (:mod:`tsvideo_widget.remotesource`), or into arrays and time.
     """
     data, time, rate, start = config.data, config.time, config.sample_rate, config.start
     chans = None if config.channels is None else list(config.channels)
     if is_lazy(data):
         r = resolve(data, time, rate, start, config.time_unit, config.cache_dir)
+        if r.remote is not None:  # read in place: pyramids by Dask, raw chunks on demand
+            series = remote_series(r.remote, chans, r.sample_rate, r.start, config.time_unit)
+            digest = fingerprint(series)
+            return Prepared(
+                source=RemoteSource.open(series, r.remote, config.cache_dir, digest),
+                dtypes=[wire_dtype(v.dtype) for v in series.values],
+                fingerprint=digest,
+            )
         data, time, rate, start = r.data, r.time, r.sample_rate, r.start
     elif is_big_parquet(data):
         # With sample_rate= the file's rows are the samples: no time column is read.

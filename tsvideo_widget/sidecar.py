@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,11 @@ import numpy as np
 from .errors import DataError
 from .mapped import mapping_of, release, write_back
 
-__all__ = ["Column", "Columns", "identity", "materialize"]
+__all__ = ["BATCH_BYTES", "Column", "Columns", "identity", "materialize", "stream_chunked"]
+
+BATCH_BYTES = 64 << 20
+"""Bytes of source read per step of a streaming pass (int): chunks are read in
+batches of about this size, so zarr and dask decode several at once."""
 
 Batches = Callable[[], Iterator[list[np.ndarray]]]
 """Yields the columns' values in order, one batch at a time: a list of 1-D arrays
@@ -214,3 +218,69 @@ def _write(
         )
     for o in outs:
         o.flush()
+
+
+def stream_chunked(
+    kind: str, arrays: Mapping[str, Any], group: str, version: str, cache_dir: Any
+) -> dict[str, np.ndarray]:
+    """The channels of chunked ``arrays`` (zarr or dask, 1-D) as memory-mapped local column files.
+
+    ``kind``: "zarr" or "dask" (dask computes batches with the active scheduler).
+    ``group`` names where the source is (its older copies are deleted when a new
+    ``version``, what it holds, is written); ``cache_dir``: the widget's checked
+    ``cache_dir`` (None: the user's cache folder).
+
+    Raises:
+        DataError: ``cache_dir=False`` (the columns must be written somewhere),
+            channels of different lengths, or a cache folder that cannot be written.
+    """
+    from .pyrcache import default_cache_dir
+    from .source import Progress
+
+    if cache_dir is False:
+        raise DataError(
+            f"a {kind} source is read into local column files in the cache folder, but "
+            "cache_dir=False keeps nothing on disk: pass cache_dir=None (the user's cache "
+            "folder) or a folder path, or load the data into memory first (e.g. .compute())"
+        )
+    lengths = {k: int(a.shape[0]) for k, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        raise DataError(
+            f"channels differ in length: {lengths}; every channel needs one value per sample"
+        )
+    n = next(iter(lengths.values()))
+    cols = [Column(k, np.dtype(a.dtype)) for k, a in arrays.items()]
+    root = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    per_sample = sum(c.dtype.itemsize for c in cols)
+    chunk = _chunk_len(next(iter(arrays.values())))
+    step = max(chunk, (BATCH_BYTES // max(1, per_sample)) // chunk * chunk)
+    values = list(arrays.values())
+
+    def batches() -> Iterator[list[np.ndarray]]:
+        for a in range(0, n, step):
+            b = min(n, a + step)
+            if kind == "dask":
+                import dask
+
+                yield list(dask.compute(*[v[a:b] for v in values]))
+            else:
+                yield [np.asarray(v[a:b]) for v in values]
+
+    with Progress(n * len(cols), True) as tick:
+
+        def progress(k: int) -> None:
+            if tick is not None:
+                tick(k * len(cols))
+
+        return materialize(root, group, version, cols, n, batches, progress).arrays
+
+
+def _chunk_len(arr: Any) -> int:
+    """Samples per chunk along the first axis of a zarr or dask array (int)."""
+    chunks = getattr(arr, "chunks", None)
+    if chunks is None:
+        return 1 << 20
+    first = chunks[0]
+    if isinstance(first, tuple):  # dask: a tuple of chunk sizes per axis
+        return max(1, int(max(first)))
+    return max(1, int(first))

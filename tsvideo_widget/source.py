@@ -29,9 +29,11 @@ from typing import Any
 import numpy as np
 
 from .decimate import Decimated, decimate
-from .mapped import advise_random, mapping_of, random_access, release
+from .filecolumn import file_column
+from .mapped import mapping_of, release
 from .pyramid import BASE, FACTOR, Pyramid
 from .pyrcache import PyramidCache
+from .refine import COARSE_ABOVE, Refinement, coarse
 from .series import Series
 
 __all__ = ["PROGRESS_AFTER_S", "DataSource", "Progress", "PyramidSource"]
@@ -101,20 +103,21 @@ class PyramidSource(DataSource):
         if len(pyramids) != len(series.values):
             raise ValueError(f"{len(pyramids)} pyramids for {len(series.values)} channels")
         self._series = series
+        # Windows read scattered samples and pyramid values: a file's are read with pread
+        # (filecolumn.FileColumn), so nothing of the file is mapped into the process.
+        for pyr in pyramids:
+            pyr.values = file_column(pyr.values)
+            pyr.levels = [(file_column(lo), file_column(hi)) for lo, hi in pyr.levels]
+            if pyr.nans:
+                pyr.nans = [file_column(f) for f in pyr.nans]
         self.pyramids = pyramids
+        """One pyramid per channel (list); replaced as a whole when a :class:`~tsvideo_widget.
+        refine.Refinement` completes coarse ones."""
+        self.refinement: Refinement | None = None
+        """The background work completing coarse pyramids (big in-memory series), or None."""
         keys = [p.cache_key for p in pyramids]
         self._cache = cache if keys and None not in keys else None
         self._key = json.dumps([identity, keys])
-        for pyr in pyramids:
-            # Windows read scattered samples: through a mapping without read-ahead.
-            pyr.values = random_access(pyr.values)
-            for level in [*pyr.levels, *([pyr.nans] if pyr.nans else [])]:
-                for a in level:
-                    advise_random(a)
-        arrays = [p.values for p in pyramids]
-        for pyr in pyramids:
-            arrays += [a for level in pyr.levels for a in level] + list(pyr.nans or [])
-        self._mapped = [(m, a) for a in arrays if (m := mapping_of(a)) is not None and m.shared]
 
     @property
     def series(self) -> Series:
@@ -124,23 +127,20 @@ class PyramidSource(DataSource):
     def window(self, lo: float, hi: float, count: int) -> Decimated:
         """M4 points of ``[lo, hi]`` (:func:`~tsvideo_widget.decimate.decimate`).
 
-        Pages of memory-mapped files read for the window are given back after it
-        (:func:`~tsvideo_widget.mapped.release`): the page cache keeps them, but the
-        process does not pin them, so its resident memory stays at what it holds
-        itself, not at the parts of a 20 GB file it has looked at (a window maps whole
-        folios, measured up to 240 KB per sample read). It costs about 1 ms a window.
-        A whole-span window of cached pyramids is itself kept in the cache: a cold
-        reopen's overview reads one small file instead of some 8000 scattered pages.
+        Samples and pyramid values kept in files are read with ``pread``
+        (:class:`~tsvideo_widget.filecolumn.FileColumn`): the process maps none of
+        them, so its resident memory stays at what it holds itself, not at the parts of
+        a 20 GB file it has looked at (read through a mapping, one whole-span window
+        mapped 537 MB of a 4 GB file's page cache), and a cold disk is asked for all of
+        a window's pages at once. A whole-span window of cached pyramids is itself kept
+        in the cache: a cold reopen's overview reads one small file instead of some
+        8000 scattered pages.
         """
         whole = self._cache is not None and lo <= 0.0 and hi >= self._series.span
         key = hashlib.sha256(f"{self._key}{count}".encode()).hexdigest()[:32] if whole else ""
         if whole and self._cache is not None and (kept := self._cache.load_window(key)):
             return kept
-        try:
-            dec = decimate(self._series, self.pyramids, lo, hi, count)
-        finally:
-            for m, a in self._mapped:
-                release(m, a)
+        dec = decimate(self._series, self.pyramids, lo, hi, count)
         if whole and self._cache is not None:
             self._cache.store_window(key, dec)
         return dec
@@ -164,12 +164,23 @@ class PyramidSource(DataSource):
         found = [cache.load(v, BASE, FACTOR) if cache is not None else None for v in series.values]
         todo = sum(int(v.shape[0]) for v, p in zip(series.values, found, strict=True) if p is None)
         workers = min(os.cpu_count() or 1, 8) if todo > _PARALLEL_ABOVE else 1
+        # A big series all in memory paints from coarse pyramids; the finest level follows.
+        coarse_first = (
+            todo > COARSE_ABOVE
+            and all(
+                p is None and mapping_of(v) is None
+                for v, p in zip(series.values, found, strict=True)
+            )
+            and all(v.shape[0] >= 2 * BASE * FACTOR for v in series.values)
+        )
         with Progress(todo, progress) as tick:
             pool = ThreadPoolExecutor(workers) if workers > 1 else None
             try:
                 pyramids = []
                 for v, p in zip(series.values, found, strict=True):
-                    if p is None:
+                    if p is None and coarse_first:
+                        p = coarse(v, pool, tick)
+                    elif p is None:
                         # Into the cache's files when it can, else in memory.
                         built = cache.build(v, BASE, FACTOR, pool, tick) if cache else None
                         p = built if built is not None else Pyramid(v, pool=pool, tick=tick)
@@ -180,7 +191,14 @@ class PyramidSource(DataSource):
             finally:
                 if pool is not None:
                     pool.shutdown()
-        return cls(series, pyramids, cache, identity)
+        src = cls(series, pyramids, cache, identity)
+        if coarse_first:
+            src.refinement = Refinement(pyramids, src._refined)
+        return src
+
+    def _refined(self, pyramids: list[Pyramid]) -> None:
+        """Take the completed pyramids (from the refinement's thread): one assignment."""
+        self.pyramids = pyramids
 
 
 class Progress:

@@ -65,7 +65,7 @@ REFINE_TIMEOUT = 15.0
 
 # The notebook's first cell: what the tests ask the kernel later on.
 _HELPERS = '''\
-import inspect, json, os, shutil, time
+import glob, inspect, json, os, shutil, time
 import numpy as np, pandas as pd
 from tsvideo_widget import TimeSeriesVideo
 from tsvideo_widget.evenseries import EvenSeries
@@ -465,11 +465,14 @@ def test_zarr_store_renders_drags_and_refines(lab: Any) -> None:
     facts = lab.json(
         "{'even': isinstance(w.series, EvenSeries), 'n': w.series.n, "
         "'channels': list(w.series.channels), 'selection': list(w.selection), "
-        "'manifests': sidecar_manifests(), 'open_s': OPEN_S}"
+        "'manifests': sidecar_manifests(), 'open_s': OPEN_S, "
+        "'source': type(w.prepared.source).__name__, 'built': w.prepared.source.built, "
+        "'pyramids': len(glob.glob('session.zarr.tsvideo-pyramid/*/*/zarr.json'))}"
     )
     assert facts["even"] and facts["n"] == N and facts["channels"] == ["a", "b"], facts
-    (manifest,) = facts["manifests"]
-    assert sorted(manifest["columns"]) == ["a", "b"] and manifest["n"] == N, manifest
+    # Read in place: the pyramids beside the store, no local copy of the samples.
+    assert facts["source"] == "RemoteSource" and facts["manifests"] == [], facts
+    assert facts["pyramids"] == 2 and facts["built"] == [True, True], facts
 
     wait_rendered(lab)
     lo, hi = drag_and_refine(lab)
@@ -487,6 +490,7 @@ def test_zarr_store_renders_drags_and_refines(lab: Any) -> None:
         "cache_dir='pyr-cache'))"
     )
     assert_reopened(lab.json("REOPEN"))
+    assert lab.json("w2.prepared.source.built") == [False, False]  # found, not built again
     assert_same_details(
         lab.json(f"detail_diffs(w, w2, {windows!r})"), "the reopened widget's", ZARR_DTYPES
     )
@@ -498,13 +502,15 @@ def test_dask_backed_xarray_renders_drags_and_refines(lab: Any) -> None:
         "{'even': isinstance(w.series, EvenSeries), 'n': w.series.n, "
         "'rate': w.series.sample_rate, 'start': str(w.selection[0]), "
         "'dask': type(ds['a'].data).__module__, 'manifests': sidecar_manifests(), "
-        "'open_s': OPEN_S}"
+        "'open_s': OPEN_S, 'source': type(w.prepared.source).__name__, "
+        "'stores': w.prepared.source.stores}"
     )
     assert facts["dask"].startswith("dask"), facts
     assert facts["even"] and facts["n"] == N and facts["rate"] == 1000.0, facts
     assert facts["start"] == "2024-03-01 00:00:00", facts
-    (manifest,) = facts["manifests"]
-    assert sorted(manifest["columns"]) == ["a", "b"] and manifest["n"] == N, manifest
+    # Read in place: a pyramid per channel written by Dask, no local copy of the samples.
+    assert facts["source"] == "RemoteSource" and facts["manifests"] == [], facts
+    assert len(facts["stores"]) == 2 and all(facts["stores"]), facts
 
     wait_rendered(lab)
     lo, hi = drag_and_refine(lab)
@@ -516,6 +522,7 @@ def test_dask_backed_xarray_renders_drags_and_refines(lab: Any) -> None:
 
     lab.exec("w2, REOPEN = reopen(lambda: TimeSeriesVideo(ds, cache_dir='pyr-cache'))")
     assert_reopened(lab.json("REOPEN"))
+    assert lab.json("w2.prepared.source.built") == [False, False]  # found, not built again
     assert_same_details(
         lab.json(f"detail_diffs(w, w2, {windows!r})"), "the reopened widget's", ZARR_DTYPES
     )
