@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Mapping", "mapping_of", "random_access", "release", "write_back"]
+__all__ = ["Mapping", "mapping_of", "release", "write_back"]
 
 
 @dataclass(frozen=True)
@@ -103,30 +103,3 @@ def write_back(m: Mapping, part: np.ndarray) -> None:
     hi = lo + part.nbytes
     lo = (lo // page) * page
     m.map.flush(lo, hi - lo)
-
-
-def random_access(arr: np.ndarray) -> np.ndarray:
-    """``arr``'s samples through a private read-only mapping advised for random reads.
-
-    Windows read a few hundred scattered samples; through a mapping with the
-    kernel's read-ahead (8 MB per fault on this machine's disk), a cold overview of
-    a 20 GB file read 9.4 GB to touch 8000 samples (measured: 12.6 s). A second
-    mapping of the same bytes, advised ``MADV_RANDOM``, reads a page per sample and
-    leaves the caller's own array (and the advice its sequential reads want) as it
-    was. Arrays not in a file, or not contiguous, are returned as they are.
-    """
-    m = mapping_of(arr)
-    if m is None or arr.ndim != 1 or arr.strides[0] != arr.itemsize or not arr.size:
-        return arr
-    private = np.memmap(
-        m.filename, dtype=arr.dtype, mode="r", offset=m.file_offset(arr), shape=arr.shape
-    )
-    advise_random(private)
-    return private
-
-
-def advise_random(arr: np.ndarray) -> None:
-    """Advise the mapping behind ``arr`` (one of ours) for random reads: no read-ahead."""
-    m = mapping_of(arr)
-    if m is not None and hasattr(m.map, "madvise") and hasattr(mmap, "MADV_RANDOM"):
-        m.map.madvise(mmap.MADV_RANDOM)
