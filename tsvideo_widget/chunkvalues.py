@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from .errors import DataError
+from .samplecolumn import SampleColumn
 
 __all__ = ["CHUNK_CACHE_BYTES", "ChunkCache", "ChunkedValues"]
 
@@ -124,7 +125,7 @@ def _is_dask(arr: Any) -> bool:
     return type(arr).__module__.split(".")[0] == "dask"
 
 
-class ChunkedValues:
+class ChunkedValues(SampleColumn):
     """One channel of a Zarr or dask array, read only where asked (see the module's docstring).
 
     Args:
@@ -139,8 +140,6 @@ class ChunkedValues:
         bounds: the row where each read unit (a chunk, or a run of chunks smaller than
             :data:`MIN_READ_BYTES`) starts, then the row count (int64 array).
     """
-
-    ndim = 1
 
     def __init__(self, array: Any, cache: ChunkCache, what: str, column: int | None = None) -> None:
         self.array = array
@@ -165,14 +164,6 @@ class ChunkedValues:
         self.bounds = np.r_[edges[:-1][firsts], edges[-1]].astype(np.int64)
         self._dask = _is_dask(array)
         self._key = next(_KEYS)
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    @property
-    def size(self) -> int:
-        """Number of samples (int)."""
-        return self.shape[0]
 
     @property
     def chunk_count(self) -> int:
@@ -257,18 +248,3 @@ class ChunkedValues:
                 rows = groups[j]
                 res[rows] = arr[flat[rows] - self.bounds[ks[j]]]
         return out
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
-            return self.take(np.asarray([int(key)]))[0]
-        if isinstance(key, slice):
-            start, stop, step = key.indices(self.shape[0])
-            if step == 1:
-                return self.read(start, stop)
-            rows = np.arange(start, stop, step, dtype=np.int64)
-            return self.take(rows) if rows.size else np.empty(0, dtype=self.dtype)
-        if isinstance(key, (np.ndarray, list)):
-            return self.take(key)
-        raise TypeError(
-            f"{self.what} is indexed by an int, a slice or an integer array, not {key!r:.60}"
-        )

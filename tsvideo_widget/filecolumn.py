@@ -24,6 +24,7 @@ from typing import Any, cast
 import numpy as np
 
 from .mapped import mapping_of
+from .samplecolumn import SampleColumn
 
 __all__ = ["GAP_BYTES", "SPAN_BYTES", "FileColumn", "file_column"]
 
@@ -36,7 +37,7 @@ SPAN_BYTES = 256 << 10
 indices all across a file are read in pieces, never all at once."""
 
 
-class FileColumn:
+class FileColumn(SampleColumn):
     """The 1-D samples ``arr`` views in a file, read with ``pread``.
 
     Args:
@@ -61,7 +62,8 @@ class FileColumn:
         """The samples' dtype (numpy dtype)."""
         self.shape: tuple[int, ...] = arr.shape
         """``(n,)``: the number of samples."""
-        self.ndim = 1
+        self.what = f"the file {self.path!r}"
+        """How errors name it (str)."""
         self._fd = os.open(self.path, os.O_RDONLY)
         if hasattr(os, "posix_fadvise"):
             os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
@@ -72,33 +74,11 @@ class FileColumn:
             with contextlib.suppress(OSError):
                 os.close(fd)
 
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    @property
-    def size(self) -> int:
-        """The number of samples (int)."""
-        return self.shape[0]
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes the samples take (int)."""
-        return self.shape[0] * self.dtype.itemsize
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, slice):
-            start, stop, step = key.indices(self.shape[0])
-            if step != 1:
-                return self.take(np.arange(start, stop, step))
-            return self._span(start, max(start, stop))
-        if isinstance(key, (int, np.integer)):
-            i = int(key)
-            if i < 0:
-                i += self.shape[0]
-            if not 0 <= i < self.shape[0]:
-                raise IndexError(f"index {int(key)} is out of bounds for {self.shape[0]} samples")
-            return self._span(i, i + 1)[0]
-        return self.take(np.asarray(key))
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples ``start:stop``, clipped to the column, as a new array."""
+        n = self.shape[0]
+        a, b = max(0, min(start, n)), max(0, min(stop, n))
+        return self._span(a, max(a, b))
 
     def take(self, indices: Any) -> np.ndarray:
         """The samples at ``indices`` (any shape of integers), as ``np.take`` gives them."""
