@@ -9,6 +9,7 @@
 import uPlot from "uplot";
 import { dayLabel, formatTick, formatTime, ticks, unitSeconds, type TimeMeta } from "./timefmt";
 import { channelColor, type Theme } from "./theme";
+import { formatValue, type ValueKind } from "./valuefmt";
 
 export type Data = uPlot.AlignedData;
 
@@ -25,6 +26,11 @@ export interface ChartSpec {
    * microtask): overlays placed from the plot's width must be placed again then.
    */
   sized?: (u: uPlot) => void;
+  /**
+   * How channel `i`'s values shown now were sent (exact or approximate), for
+   * the detail chart's legend; without it uPlot formats them itself.
+   */
+  valueKind?: (i: number) => ValueKind;
 }
 
 const TICK_SPACING_PX = 110;
@@ -54,6 +60,7 @@ export function makeChart(target: HTMLElement, spec: ChartSpec, data: Data): uPl
   const series: uPlot.Series[] = [
     { value: (_u, v) => (v == null ? "--" : formatTime(v, spec.meta)), label: spec.meta.kind === "datetime" ? "time" : `time (${spec.meta.unit})` },
     ...spec.channels.map((name, i) => ({
+      ...(spec.valueKind ? { value: (_u: uPlot, v: number | null) => formatValue(v, spec.valueKind!(i)) } : {}),
       label: name,
       stroke: channelColor(i),
       width: spec.detail ? 1.25 : 1,

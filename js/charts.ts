@@ -44,13 +44,32 @@ export class Charts {
   /** The detail plot's width when the window was last drawn (pixels). */
   private drawnPx = 0;
   private dead = false;
+  /** A pointer went down on one of the charts and has not come up: a drag may move the window. */
+  private pressed = false;
+  private readonly listening = new AbortController();
 
   constructor(
     private readonly detailBox: HTMLElement,
     private readonly overviewBox: HTMLElement,
     private readonly st: ModelState,
     private readonly host: ChartsHost,
-  ) {}
+  ) {
+    // Tell the model while a pointer is down on a chart: on a slow link the window a
+    // drag ends on is asked for when the pointer comes up, not on every pause (link.ts).
+    const signal = this.listening.signal;
+    const press = () => {
+      if (!this.pressed) this.st.hold(true);
+      this.pressed = true;
+    };
+    for (const box of [detailBox, overviewBox]) box.addEventListener("pointerdown", press, { capture: true, signal });
+    const view = detailBox.ownerDocument?.defaultView;
+    for (const type of ["pointerup", "pointercancel", "blur"]) view?.addEventListener(type, this.release, { signal });
+  }
+
+  private readonly release = (): void => {
+    if (this.pressed) this.st.hold(false);
+    this.pressed = false;
+  };
 
   /** (Re)build both charts for the current channels and draw what is held. */
   build(): void {
@@ -60,7 +79,8 @@ export class Charts {
     const theme = () => this.host.theme();
     const width = this.host.width();
     const sized = this.onSized;
-    this.detail = makeChart(this.detailBox, { meta, channels: meta.channels, width, height: this.host.height(), detail: true, theme, sized }, this.data(null));
+    const valueKind = (i: number) => ({ approx: this.shown?.approx?.[i] ?? 0, float32: this.shown?.ys[i] instanceof Float32Array });
+    this.detail = makeChart(this.detailBox, { meta, channels: meta.channels, width, height: this.host.height(), detail: true, theme, sized, valueKind }, this.data(null));
     this.overview = makeChart(this.overviewBox, { meta, channels: meta.channels, width, height: OVERVIEW_HEIGHT, detail: false, theme, sized }, this.data(this.st.overview));
     this.overview.setScale("x", { min: 0, max: meta.span || 1 });
     this.shown = null;
@@ -93,6 +113,12 @@ export class Charts {
     ds.hi = String(hi);
     ds.requests = String(this.st.detailRequests);
     ds.replies = String(this.st.detailReplies);
+    // What the measured link allows (link.ts): "fast" or "slow", and the estimate it rests on
+    // (latency ms, a window's transfer ms): diagnostics for tests and benchmarks.
+    ds.link = this.st.plan(px).slow ? "slow" : "fast";
+    const est = this.st.linkEstimate(px);
+    ds.linkLatency = est ? est.latencyMs.toFixed(1) : "";
+    ds.linkTransfer = est?.transferMs != null ? est.transferMs.toFixed(1) : "";
     // How numbers arrive: "binary" buffers, or "base64" text (chosen, or after buffers broke).
     ds.transport = this.st.channel.base64 ? "base64" : "binary";
     if (this.st.lastError) ds.error = this.st.lastError;
@@ -141,6 +167,8 @@ export class Charts {
 
   destroy(): void {
     this.dead = true;
+    this.release();
+    this.listening.abort();
     this.detail?.destroy();
     this.overview?.destroy();
     this.detail = null;

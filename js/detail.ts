@@ -23,6 +23,11 @@ export interface Chunk {
   /** Point times (float64 relative seconds) and one array per channel. */
   x: Float64Array;
   ys: NumArray[];
+  /**
+   * Per channel the largest error of its values (half a quantization step of a
+   * compact reply; see compact.ts); 0, or absent, where the values are exact.
+   */
+  approx?: number[];
 }
 
 export interface WindowRequest {
@@ -120,22 +125,36 @@ export class Motion {
 /** How much finer than the screen the zoom prefetch is (zooms in by up to ~4x are then cached). */
 export const ZOOM_PREFETCH = 4;
 
+/** How much to prefetch: neighbours' width each side (window widths; 0: none), zoom factor (1: none). */
+export interface PrefetchSizes {
+  neighbours: number;
+  zoom: number;
+}
+
+/** What a fast link prefetches (link.ts sizes it down on slow links). */
+export const FULL_PREFETCH: PrefetchSizes = { neighbours: 1, zoom: ZOOM_PREFETCH };
+
 /**
  * What to prefetch for window [lo, hi] drawn `px` pixels wide, in order, given
- * what `cache` holds: the neighbours (unless chunks already cover half a
- * window beyond each edge) and a finer copy of the window (unless cached).
- * Empty when the window itself is not cached yet: that is a request, not a
- * prefetch.
+ * what `cache` holds: the neighbours, `sizes.neighbours` window widths each
+ * side (unless chunks already cover half that beyond each edge), and a copy
+ * of the window `sizes.zoom` times finer (unless cached). Empty when the
+ * window itself is not cached yet: that is a request, not a prefetch.
  */
-export function prefetchPlan(cache: ChunkCache, lo: number, hi: number, span: number, px: number): WindowRequest[] {
+export function prefetchPlan(cache: ChunkCache, lo: number, hi: number, span: number, px: number, sizes: PrefetchSizes = FULL_PREFETCH): WindowRequest[] {
   const w = hi - lo;
   if (!(w > 0) || !cache.has(lo, hi, px)) return [];
   const out: WindowRequest[] = [];
-  const nLo = Math.max(0, lo - w / 2);
-  const nHi = Math.min(span, hi + w / 2);
-  if (!cache.has(nLo, nHi, (px * (nHi - nLo)) / w)) out.push(windowRequest(lo, hi, span, px, 1));
-  const finePx = px * ZOOM_PREFETCH;
-  if (!cache.has(lo, hi, finePx)) out.push(windowRequest(lo, hi, span, finePx, 0));
+  const pad = sizes.neighbours;
+  if (pad > 0) {
+    const nLo = Math.max(0, lo - (w * pad) / 2);
+    const nHi = Math.min(span, hi + (w * pad) / 2);
+    if (!cache.has(nLo, nHi, (px * (nHi - nLo)) / w)) out.push(windowRequest(lo, hi, span, px, pad));
+  }
+  if (sizes.zoom > 1) {
+    const finePx = px * sizes.zoom;
+    if (!cache.has(lo, hi, finePx)) out.push(windowRequest(lo, hi, span, finePx, 0));
+  }
   return out;
 }
 

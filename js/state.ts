@@ -5,13 +5,15 @@
  */
 
 import type { AnyModel } from "@anywidget/types";
-import { asTyped, decodeBase64Tree, isBufferLike, type BufferLike, type Dtype } from "./buffers";
+import { decodeBase64Tree, isBufferLike, type BufferLike, type Dtype } from "./buffers";
+import { decodeChunk, decodeReply, replyBytes } from "./decode";
 import { ChunkCache, Motion, prefetchPlan, windowRequest, type Chunk, type WindowRequest } from "./detail";
+import { IDLE_MS, LinkMeter, linkPlan, type LinkPlan } from "./link";
 import { MediaStore } from "./mediastore";
 import { PendingEdits } from "./pending";
 import { IndexedDbPersistence, type PendingPersistence } from "./persist";
 import { LatestOnly, RequestChannel, type Transport } from "./requests";
-import { OVERVIEW_BUCKETS, REJECTED_MESSAGE } from "./wire";
+import { KERNEL_MS_FIELD, OVERVIEW_BUCKETS, REJECTED_MESSAGE } from "./wire";
 
 interface OverviewTrait {
   x0?: number;
@@ -23,6 +25,8 @@ interface OverviewTrait {
   points?: number;
 }
 
+export { decodeChunk, decodeReply, replyBytes };
+
 /** Why the overview's buffers cannot be used (lost or mangled by the host), or null. */
 export function overviewBroken(ov: OverviewTrait): string | null {
   const n = ov.dtypes?.length ?? 0;
@@ -30,27 +34,6 @@ export function overviewBroken(ov: OverviewTrait): string | null {
   if (typeof ov.points === "number" && ov.x.byteLength !== ov.points * 4) return `the overview's time buffer has ${ov.x.byteLength} bytes, ${ov.points * 4} were sent`;
   if (!Array.isArray(ov.ys) || ov.ys.length !== n || !ov.ys.every(isBufferLike)) return "the overview's channel buffers did not arrive";
   return null;
-}
-
-/**
- * Decode a packed window into a Chunk: times arrive as float32 offsets from
- * the float64 origin `x0`, then one buffer per channel.
- */
-export function decodeChunk(
-  lo: number,
-  hi: number,
-  bucket: number,
-  dt: number,
-  dtypes: Dtype[],
-  x0: number,
-  x: BufferLike,
-  ys: BufferLike[],
-): Chunk {
-  if (ys.length !== dtypes.length) throw new Error(`expected ${dtypes.length} channel buffers, got ${ys.length}`);
-  const off = asTyped(x, "float32");
-  const abs = new Float64Array(off.length);
-  for (let i = 0; i < off.length; i++) abs[i] = x0 + off[i];
-  return { lo, hi, bucket, dt, x: abs, ys: ys.map((b, i) => asTyped(b, dtypes[i])) };
 }
 
 /** A window a view wants, and the padded request that would serve it. */
@@ -76,6 +59,12 @@ export class ModelState {
   /** Media bytes and waveforms from the kernel, per track. */
   readonly media: MediaStore;
   private readonly fetcher: LatestOnly<DetailJob>;
+  /**
+   * On a slow link, a window the user stopped on does not wait behind a reply
+   * still travelling (a round trip of 100 ms or more): it goes in this second
+   * lane, so at most two requests are in flight there (one everywhere else).
+   */
+  private readonly urgent: LatestOnly<DetailJob>;
   /** Detail requests sent to the kernel, and replies decoded (diagnostics, tests, benchmarks). */
   detailRequests = 0;
   /** The window the views last asked for, which prefetches are for. */
@@ -85,6 +74,19 @@ export class ModelState {
   private readonly prefetched = new Set<string>();
   private disposed = false;
   private readonly motion = new Motion();
+  /** Bytes and round trips of the detail replies: how much the link allows (link.ts). */
+  readonly link = new LinkMeter();
+  /** Bytes per requested column of the recent replies (to predict a window's reply). */
+  private bytesPerBucket = 0;
+  /** A window asked for on a slow link, waiting to be still for the plan's stillMs. */
+  private stillTimer: ReturnType<typeof setTimeout> | null = null;
+  private stillFor: { lo: number; hi: number; px: number } | null = null;
+  /** Pointers down on the charts of this model's views (see hold). */
+  private holds = 0;
+  /** A window was wanted while a pointer was down on a slow link. */
+  private held = false;
+  /** The window last asked for that differed from the one before, and when. */
+  private moved: { t: number; lo: number; hi: number } | null = null;
   detailReplies = 0;
   lastError: string | null = null;
 
@@ -95,6 +97,7 @@ export class ModelState {
     this.edits = new PendingEdits(model, this.channel, persistence);
     this.media = new MediaStore(this.channel);
     this.fetcher = new LatestOnly((req) => this.fetch(req));
+    this.urgent = new LatestOnly((req) => this.fetch(req));
     this.loadOverview();
   }
 
@@ -135,7 +138,7 @@ export class ModelState {
     try {
       const { msg, buffers } = await this.channel.request("detail", { lo: 0, hi: span, buckets: OVERVIEW_BUCKETS });
       if (this.disposed) return;
-      this.overview = decodeChunk(0, span, Number(msg.bucket), Number(msg.dt ?? 0), msg.dtypes as Dtype[], Number(msg.x0), buffers[0], buffers.slice(1));
+      this.overview = decodeReply(0, span, msg, buffers);
       for (const fn of this.overviewListeners) fn();
     } catch (err) {
       this.lastError = String(err);
@@ -152,21 +155,87 @@ export class ModelState {
     this.current = { lo, hi, px };
     const now = performance.now();
     this.motion.see(now, lo, hi);
+    // A window that jumped (further than its width, from a window still for IDLE_MS: a
+    // click on the overview) will not move on: no need to wait for it to be still.
+    const prev = this.moved;
+    const jumped = prev !== null && now - prev.t >= IDLE_MS && hi - lo === prev.hi - prev.lo && Math.abs(lo - prev.lo) > hi - lo;
+    if (!prev || prev.lo !== lo || prev.hi !== hi) this.moved = { t: now, lo, hi };
     // A window the overview already shows raw needs nothing finer.
     const ov = this.overview;
     if (ov && ov.bucket <= 1) return;
+    const waiting = this.stillFor;
+    if (waiting && waiting.lo === lo && waiting.hi === hi && waiting.px === px) return;
+    this.cancelStill();
     if (this.cache.has(lo, hi, px)) {
       this.schedulePrefetch();
       return;
     }
+    const plan = this.plan(px);
+    if (plan.slow && this.holds > 0) {
+      // A drag under way on a slow link: asked for when the pointer comes up (hold).
+      this.held = true;
+      return;
+    }
+    if (plan.stillMs > 0 && !jumped) {
+      // A slow link: one request where the window stops, not one per round trip.
+      this.stillFor = { lo, hi, px };
+      this.stillTimer = setTimeout(() => {
+        this.stillTimer = null;
+        this.stillFor = null;
+        if (!this.disposed) this.request(lo, hi, px, plan);
+      }, plan.stillMs);
+      return;
+    }
+    this.request(lo, hi, px, plan);
+  }
+
+  /**
+   * A pointer went down on a chart (`on`), or came up. While one is down, a slow
+   * link asks for nothing (a drag moves the window on); when the last comes up,
+   * the window it left is asked for at once.
+   */
+  hold(on: boolean): void {
+    this.holds = Math.max(0, this.holds + (on ? 1 : -1));
+    if (this.holds > 0 || this.disposed) return;
+    const held = this.held;
+    this.held = false;
+    const cur = this.current;
+    if (!cur) return;
+    if (held && !this.cache.has(cur.lo, cur.hi, cur.px)) {
+      this.cancelStill();
+      this.request(cur.lo, cur.hi, cur.px, this.plan(cur.px));
+    } else this.schedulePrefetch();
+  }
+
+  private cancelStill(): void {
+    if (this.stillTimer !== null) clearTimeout(this.stillTimer);
+    this.stillTimer = null;
+    this.stillFor = null;
+  }
+
+  /** The link's latency and one window's transfer time for a chart `px` wide (ms; null before a reply). */
+  linkEstimate(px: number): { latencyMs: number; transferMs: number | null } | null {
+    const e = this.link.estimate();
+    return e && { latencyMs: e.latencyMs, transferMs: this.link.transferMs(this.bytesPerBucket * px) };
+  }
+
+  /** What the measured link allows for a chart `px` wide (link.ts linkPlan). */
+  plan(px: number): LinkPlan {
+    return linkPlan(this.link, this.bytesPerBucket * px);
+  }
+
+  private request(lo: number, hi: number, px: number, plan: LinkPlan): void {
     const span = (this.model.get("_meta") as { span: number }).span;
     // The first window alone (fewest bytes to first paint; its neighbours
-    // follow as a prefetch once it is drawn); later ones with a window of
-    // margin each side, so a drag that goes on while the reply travels ends
-    // inside it.
-    const pad = this.detailReplies === 0 ? 0 : 1;
-    const ahead = this.detailReplies === 0 ? 0 : this.motion.ahead(now);
-    this.fetcher.push({ req: windowRequest(lo, hi, span, px, pad, ahead), lo, hi, px });
+    // follow as a prefetch once it is drawn); later ones with the plan's margin
+    // each side (a window on a fast link), so a drag that goes on while the
+    // reply travels ends inside it.
+    const pad = this.detailReplies === 0 ? 0 : plan.requestPad;
+    // A window asked for once still (a slow link) is not moving: nothing to reach ahead for.
+    const ahead = this.detailReplies === 0 || plan.stillMs > 0 ? 0 : this.motion.ahead(performance.now());
+    const job = { req: windowRequest(lo, hi, span, px, pad, ahead), lo, hi, px };
+    if (plan.slow && this.fetcher.busy) this.urgent.push(job);
+    else this.fetcher.push(job);
   }
 
   private async fetch({ req, lo, hi, px, prefetch }: DetailJob): Promise<void> {
@@ -174,18 +243,14 @@ export class ModelState {
     if (!prefetch && this.cache.has(lo, hi, px)) return;
     this.detailRequests++;
     try {
-      const { msg, buffers } = await this.channel.request("detail", { lo: req.lo, hi: req.hi, buckets: req.buckets });
+      const t0 = performance.now();
+      const { msg, buffers } = await this.channel.request("detail", { lo: req.lo, hi: req.hi, buckets: req.buckets, compact: true });
+      const bytes = replyBytes(msg, buffers);
+      this.link.observe(bytes, performance.now() - t0, Number(msg[KERNEL_MS_FIELD] ?? 0));
+      const perBucket = bytes / Math.max(1, req.buckets);
+      this.bytesPerBucket = this.bytesPerBucket > 0 ? 0.5 * this.bytesPerBucket + 0.5 * perBucket : perBucket;
       // The reply's bounds (a static page answers with the embedded chunk it has).
-      const chunk = decodeChunk(
-        typeof msg.lo === "number" ? msg.lo : req.lo,
-        typeof msg.hi === "number" ? msg.hi : req.hi,
-        Number(msg.bucket),
-        Number(msg.dt ?? 0),
-        msg.dtypes as Dtype[],
-        Number(msg.x0),
-        buffers[0],
-        buffers.slice(1),
-      );
+      const chunk = decodeReply(typeof msg.lo === "number" ? msg.lo : req.lo, typeof msg.hi === "number" ? msg.hi : req.hi, msg, buffers);
       this.cache.add(chunk);
       this.detailReplies++;
       this.lastError = null;
@@ -199,17 +264,27 @@ export class ModelState {
   /**
    * Prefetch around the current window when the kernel is idle: one request
    * at a time through the same throttle, so a window the user moves to next
-   * waits for at most one prefetch reply. Each request is made once.
+   * waits for at most one prefetch reply. Each request is made once. What is
+   * prefetched, and when, follows the measured link (link.ts).
    */
   private schedulePrefetch(): void {
-    if (this.prefetchTimer !== null || this.disposed) return;
+    if (this.disposed) return;
+    // On a slow link only once the window has been still a while (the user paused): a
+    // prefetch made in a pause within a drag is mostly wasted, and shares the link
+    // with the request for where the drag ends.
+    const wait = this.current ? this.plan(this.current.px).idleMs : 0;
+    if (this.prefetchTimer !== null) {
+      if (wait === 0) return;
+      clearTimeout(this.prefetchTimer);
+    }
     // After the throttle has started whatever the user queued meanwhile.
     this.prefetchTimer = setTimeout(() => {
       this.prefetchTimer = null;
       const cur = this.current;
-      if (this.disposed || !cur || this.fetcher.busy) return;
+      if (this.disposed || !cur || this.fetcher.busy || this.urgent.busy || this.stillTimer !== null) return;
+      if (this.holds > 0 && wait > 0) return; // a drag on a slow link: after it (hold)
       const span = (this.model.get("_meta") as { span: number }).span;
-      for (const req of prefetchPlan(this.cache, cur.lo, cur.hi, span, cur.px)) {
+      for (const req of prefetchPlan(this.cache, cur.lo, cur.hi, span, cur.px, this.plan(cur.px))) {
         const key = `${req.lo}:${req.hi}:${req.buckets}`;
         if (this.prefetched.has(key)) continue;
         this.prefetched.add(key);
@@ -217,13 +292,14 @@ export class ModelState {
         this.fetcher.push({ req, lo: cur.lo, hi: cur.hi, px: cur.px, prefetch: true });
         return;
       }
-    }, 0);
+    }, wait);
   }
 
   dispose(): void {
     this.disposed = true;
     this.edits.dispose();
     if (this.prefetchTimer !== null) clearTimeout(this.prefetchTimer);
+    this.cancelStill();
     this.channel.close();
     this.media.dispose();
     this.listeners.clear();

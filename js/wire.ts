@@ -45,3 +45,20 @@ export const ALIGN_UNDO_DEPTH: number = spec.align.undo_depth;
 export const ALIGN_MODELS: readonly string[] = spec.align.models;
 /** Suggestion methods the panel offers ("auto" first). */
 export const ALIGN_METHODS: readonly string[] = spec.align.methods;
+/** The compact layout of decimated windows (tsvideo_widget/transport.py `pack_compact`). */
+export const COMPACT = {
+  /** The `layout` a compact reply declares. */
+  layout: spec.compact.layout,
+  /** The int16 code of NaN. */
+  nanCode: spec.compact.nan_code,
+  /** Codes above a channel's minimum: 0..codeSpan (absolute codes are offset by codeSpan / 2). */
+  codeSpan: spec.compact.code_span,
+  /** Levels of a point's time inside its column (one byte). */
+  fracLevels: spec.compact.frac_levels,
+} as const;
+/**
+ * Field of a detail reply's header holding the kernel's own handling time (ms, float): from the
+ * request reaching the kernel's handler to the reply being sent. The link meter (link.ts)
+ * subtracts it from the round trip, so compute time is not taken for the wire's.
+ */
+export const KERNEL_MS_FIELD: string = spec.reply.kernel_ms;

@@ -20,6 +20,7 @@ import traitlets as t
 from . import data as data_mod
 from . import regions as reg
 from .autosave import AutosaveFile
+from .compactwire import pack_compact
 from .errors import RegionError, TsvError
 from .evenseries import check_sample_rate
 from .pipeline import Config, Pipeline, Prepared
@@ -145,7 +146,9 @@ class DataMethods(t.HasTraits):
         if not self._initializing:
             self._overview = self._overview_json(self.prepared, change.new)
 
-    def detail(self: _Host, lo: float, hi: float, buckets: int) -> tuple[dict[str, Any], list[Any]]:
+    def detail(
+        self: _Host, lo: float, hi: float, buckets: int, compact: bool = False
+    ) -> tuple[dict[str, Any], list[Any]]:
         """Decimated points between relative seconds ``lo`` and ``hi``.
 
         The window is cut into columns of time about ``(hi - lo) / buckets`` seconds wide
@@ -153,14 +156,26 @@ class DataMethods(t.HasTraits):
         holds fewer than four per column; see :func:`tsvideo_widget.decimate.decimate`).
         Returns the JSON header (``lo``, ``hi``, ``bucket`` mean samples per column or 1
         for raw, ``dt`` seconds per column or 0, covered rows ``i0``..``i1``, ``points``,
-        ``dtypes``) and the buffers: float32 time offsets from ``x0``, then one array per
-        channel. Fewer than about ``4 * buckets`` points per channel.
+        ``dtypes``) and the buffers: the points' times, then one array per channel.
+        Fewer than about ``4 * buckets`` points per channel.
+
+        ``compact`` (bool, default False; the browser's requests ask for True): a
+        decimated window in the compact layout, at most 10 bytes per column for one
+        float channel (times as a byte per column end, or none where the window is
+        evenly sampled; values as int16 codes within ``(hi - lo) / 65534`` of the exact
+        ones; :func:`tsvideo_widget.compactwire.pack_compact`). False, and every raw
+        window: the exact layout (float32 time offsets from ``x0``, values in their
+        wire dtype), what a static page embeds. :func:`tsvideo_widget.compactwire.unpack`
+        decodes both.
         """
         if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
             raise TsvError(f"bad detail window {lo!r}..{hi!r}")
         prepared = self.prepared
         buckets = max(1, min(int(buckets), MAX_DETAIL_BUCKETS))
         dec = prepared.source.window(lo, hi, buckets)
-        header, bufs = pack(dec, prepared.dtypes)
+        if compact:
+            header, bufs = pack_compact(dec, prepared.dtypes, prepared.series, lo, hi)
+        else:
+            header, bufs = pack(dec, prepared.dtypes)
         header.update(lo=lo, hi=hi)
         return header, bufs

@@ -5,7 +5,8 @@ Every request is ``{type, id, ...payload}``; every reply carries the same
 every failure instead of waiting for its timeout. Each type has one handler
 and a typed payload:
 
-* ``detail``: decimated columns of a window (binary buffers).
+* ``detail``: decimated columns of a window (binary buffers; in the compact layout
+  when the request says ``compact: true``, see :mod:`tsvideo_widget.transport`).
 * ``media-chunk``: bytes of a local media file or of media bytes (of the
   request's ``track``; the first track without one).
 * ``media-index``: the fragments of a fragmented MP4 (byte ranges and start
@@ -17,7 +18,10 @@ and a typed payload:
 
 Replies with numbers or bytes carry them as binary buffers with their byte
 ``sizes``, or as base64 text (``b64``) when the request asks (``b64: true``)
-or the widget's ``transport`` is ``"base64"`` (see :mod:`tsvideo_widget.transport`).
+or the widget's ``transport`` is ``"base64"`` (see :mod:`tsvideo_widget.transport`),
+and the kernel's own handling time in ms (``kernel_ms``,
+:data:`tsvideo_widget.wire.KERNEL_MS_FIELD`: from the request reaching the handler to the
+reply being sent), which the browser's link meter subtracts from the round trip.
 * the alignment panel's requests (fit, apply, undo, suggest, feature): see
   :mod:`tsvideo_widget.alignrequests`.
 * ``edit``: region edits drawn in the browser, as operations with a per-client
@@ -29,6 +33,7 @@ or the widget's ``transport`` is ``"base64"`` (see :mod:`tsvideo_widget.transpor
 from __future__ import annotations
 
 import math
+import time
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
@@ -40,18 +45,20 @@ from .alignrequests import AlignRequests
 from .errors import MediaError, TsvError
 from .media import MediaSource
 from .waveform import Waveform
-from .wire import EDIT_MESSAGE, MAX_DETAIL_BUCKETS
+from .wire import EDIT_MESSAGE, KERNEL_MS_FIELD, MAX_DETAIL_BUCKETS
 
 if TYPE_CHECKING:
     from .widget import TimeSeriesVideo
 
 
 class DetailRequest(TypedDict):
-    """``detail``: window ``lo``..``hi`` in relative seconds, about ``buckets`` columns."""
+    """``detail``: window ``lo``..``hi`` in relative seconds, about ``buckets`` columns;
+    ``compact: true`` for the compact layout (see :mod:`tsvideo_widget.transport`)."""
 
     lo: float
     hi: float
     buckets: int
+    compact: NotRequired[bool]
 
 
 class ChunkRequest(TypedDict):
@@ -104,6 +111,7 @@ class Protocol:
         if not isinstance(content, dict) or "type" not in content:
             return
         kind, rid = content.get("type"), content.get("id")
+        t0 = time.perf_counter()
         try:
             if kind in ("detail", "media-chunk"):
                 header, bufs = (
@@ -113,6 +121,9 @@ class Protocol:
                 )
                 as_b64 = content.get("b64") is True or self.widget.transport == "base64"
                 header, bufs = transport.reply(header, bufs, as_b64)
+                # The kernel's own share of the round trip, so the browser's link meter
+                # does not take compute time (or a loaded machine) for a slow wire.
+                header[KERNEL_MS_FIELD] = (time.perf_counter() - t0) * 1000.0
                 self.widget.send({"type": kind, "id": rid, "error": None, **header}, bufs)
             elif kind == "media-index":
                 self.widget.send(
@@ -131,7 +142,8 @@ class Protocol:
 
     def detail(self, req: DetailRequest) -> tuple[dict[str, Any], list[Any]]:
         """Decimated columns of a window: see :meth:`TimeSeriesVideo.detail`."""
-        return self.widget.detail(float(req["lo"]), float(req["hi"]), int(req["buckets"]))
+        compact = req.get("compact") is True
+        return self.widget.detail(float(req["lo"]), float(req["hi"]), int(req["buckets"]), compact)
 
     def media_chunk(self, req: ChunkRequest) -> tuple[dict[str, Any], list[bytes]]:
         """Bytes of the media for the kernel-chunk fallback, and the reply header."""

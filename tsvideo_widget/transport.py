@@ -1,12 +1,16 @@
 """Packing arrays and replies for the browser.
 
-Numbers travel as binary buffers, never as JSON lists. Values keep float64
-where the input had it (float32 would round them), small integers travel as
-themselves (int16 sensor counts at two bytes a value), the rest as float32.
-Times are float32 offsets from a float64 origin ``x0`` (the window's first
-point): exact far below a pixel for any window, at half the
-bytes of float64, while hours of microsecond-stamped data keep their
-precision in the origin.
+Numbers travel as binary buffers, never as JSON lists, in one of two layouts.
+
+**Exact** (:func:`pack`: the overview, raw windows, and any request that does
+not ask for ``compact``): values keep float64 where the input had it (float32
+would round them), small integers travel as themselves (int16 sensor counts at
+two bytes a value), the rest as float32. Times are float32 offsets from a
+float64 origin ``x0`` (the window's first point): exact far below a pixel for
+any window, at half the bytes of float64, while hours of microsecond-stamped
+data keep their precision in the origin.
+
+The compact layout of decimated windows is :mod:`tsvideo_widget.compactwire`.
 """
 
 from __future__ import annotations
@@ -39,21 +43,30 @@ def buffer(arr: np.ndarray, dtype: np.dtype) -> memoryview:
     return memoryview(out.data).cast("B")
 
 
-def pack(dec: Decimated, dtypes: list[np.dtype]) -> tuple[dict[str, Any], list[memoryview]]:
-    """JSON header and buffers (x first, then one per channel) for a decimated window."""
-    x0 = float(dec.x[0]) if dec.x.shape[0] else 0.0
-    header = {
+def window_header(dec: Decimated, x0: float, dtypes: list[str]) -> dict[str, Any]:
+    """The JSON header every window reply starts with: origin, column width, rows covered,
+    point count and each channel's wire dtype name."""
+    return {
         "x0": x0,
         "bucket": dec.bucket,
         "dt": dec.dt,
         "i0": dec.i0,
         "i1": dec.i1,
         "points": int(dec.x.shape[0]),
-        "dtypes": [d.name for d in dtypes],
+        "dtypes": dtypes,
     }
+
+
+def pack(dec: Decimated, dtypes: list[np.dtype]) -> tuple[dict[str, Any], list[memoryview]]:
+    """JSON header and buffers (x first, then one per channel) for a window, exact layout."""
+    x0 = float(dec.x[0]) if dec.x.shape[0] else 0.0
+    header = window_header(dec, x0, [d.name for d in dtypes])
     buffers = [buffer(dec.x - x0, np.dtype(np.float32))]
     buffers += [buffer(y, d) for y, d in zip(dec.ys, dtypes, strict=True)]
     return header, buffers
+
+
+# ------------------------------------------------------------------------------- values
 
 
 TRANSPORTS = ("auto", "binary", "base64")

@@ -27,3 +27,20 @@ MAX_DETAIL_BUCKETS: int = int(SPEC["max_detail_buckets"])
 
 OVERVIEW_BUCKETS: int = int(SPEC["overview_buckets"])
 """Columns of the overview (the whole span) the kernel sends (int)."""
+
+COMPACT_LAYOUT: str = SPEC["compact"]["layout"]
+"""The ``layout`` a compact (quantized) reply declares (str; see compactwire.pack_compact)."""
+
+NAN_CODE: int = int(SPEC["compact"]["nan_code"])
+"""The int16 code of NaN in a quantized channel (int)."""
+
+CODE_SPAN: int = int(SPEC["compact"]["code_span"])
+"""Codes of a quantized channel above its minimum: ``0 .. CODE_SPAN`` (int, 65534)."""
+
+FRAC_LEVELS: int = int(SPEC["compact"]["frac_levels"])
+"""Levels of a point's time inside its column in a compact reply (int, 256: one byte)."""
+
+KERNEL_MS_FIELD: str = SPEC["reply"]["kernel_ms"]
+"""Field of a detail reply's header with the kernel's own handling time (str; float ms, from the
+request reaching the handler to the reply being sent; the browser subtracts it from the round
+trip to measure the link, js/link.ts)."""

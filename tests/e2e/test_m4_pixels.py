@@ -1,7 +1,7 @@
 """End-to-end: the kernel's decimated detail window draws pixel for pixel like the raw samples.
 
 Each case builds a :class:`~tsvideo_widget.TimeSeriesVideo` in this process,
-asks it for a detail window (``w.detail(lo, hi, buckets)``, the public reply
+asks it for a detail window (``w.detail(lo, hi, buckets, compact=True)``, the reply
 the browser gets) and draws that window twice in Debian's Chromium with the
 product's own detail chart (``js/chart.ts`` ``makeChart``, decoded as
 ``js/state.ts`` and ``js/charts.ts`` do): once from every raw sample, once from
@@ -325,8 +325,8 @@ Detail = Callable[[Any, float, float, int], tuple[dict[str, Any], list[Any]]]
 
 
 def public_detail(w: Any, lo: float, hi: float, buckets: int) -> tuple[dict[str, Any], list[Any]]:
-    """The reply the browser gets: ``w.detail``."""
-    header, bufs = w.detail(lo, hi, buckets)
+    """The reply the browser gets: ``w.detail`` in the layout the browser asks for (compact)."""
+    header, bufs = w.detail(lo, hi, buckets, compact=True)
     return dict(header), list(bufs)
 
 
@@ -359,15 +359,8 @@ def draw(page: Any, case: Case, detail: Detail = public_detail) -> dict[str, Any
             "dtypes": [v.dtype.name for v in raw_ys],
         },
         "reply": {
-            "x0": header["x0"],
-            "bucket": header["bucket"],
-            "dt": header["dt"],
-            "x": _b64(np.frombuffer(bufs[0], dtype="<f4")),
-            "ys": [
-                _b64(np.frombuffer(b, dtype=np.dtype(d).newbyteorder("<")))
-                for b, d in zip(bufs[1:], header["dtypes"], strict=True)
-            ],
-            "dtypes": header["dtypes"],
+            "header": header,
+            "buffers": [_b64(np.frombuffer(b, dtype=np.uint8)) for b in bufs],
         },
     }
     res: dict[str, Any] = page.evaluate("(spec) => M4Page.compare(spec)", spec)

@@ -2,7 +2,7 @@
  * Test page for tests/e2e/test_m4_pixels.py: draws one window twice with the
  * product's own detail chart (js/chart.ts `makeChart`, detail: true), once
  * from every raw sample and once from the kernel's decimated reply (decoded by
- * js/state.ts `decodeChunk`, NaN turned into null by js/buffers.ts `withGaps`,
+ * js/state.ts `decodeReply`, NaN turned into null by js/buffers.ts `withGaps`,
  * as js/charts.ts `data()` does), and compares the two canvases pixel by pixel.
  *
  * Bundled by the test with esbuild into an IIFE (global `M4Page`) and inlined
@@ -12,7 +12,7 @@
 import type uPlot from "uplot";
 import { asTyped, fromBase64, withGaps, type Dtype } from "../../../js/buffers";
 import { makeChart, type Data } from "../../../js/chart";
-import { decodeChunk } from "../../../js/state";
+import { decodeReply } from "../../../js/state";
 import type { Theme } from "../../../js/theme";
 
 export interface RawSpec {
@@ -24,13 +24,10 @@ export interface RawSpec {
 }
 
 export interface ReplySpec {
-  x0: number;
-  bucket: number;
-  dt: number;
-  /** float32 offsets from x0, base64. */
-  x: string;
-  ys: string[];
-  dtypes: Dtype[];
+  /** The reply's JSON header, as `w.detail` returns it. */
+  header: Record<string, unknown>;
+  /** Its buffers, base64. */
+  buffers: string[];
 }
 
 export interface DrawSpec {
@@ -95,7 +92,7 @@ function rawData(raw: RawSpec): Data {
 }
 
 function replyData(reply: ReplySpec, spec: DrawSpec): Data {
-  const c = decodeChunk(spec.xmin, spec.xmax, reply.bucket, reply.dt, reply.dtypes, reply.x0, fromBase64(reply.x), reply.ys.map(fromBase64));
+  const c = decodeReply(spec.xmin, spec.xmax, reply.header, reply.buffers.map(fromBase64));
   return [c.x, ...c.ys.map(withGaps)] as Data;
 }
 

@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { AnyModel } from "@anywidget/types";
+import { fromBase64 } from "../buffers";
+import { decodeCompact, decodeValues, evenRow, isCompact, type CompactHeader } from "../compact";
+import { decodeReply, ModelState, replyBytes } from "../state";
+import cases from "./compact-cases.json";
+
+/** The kernel's replies and what tsvideo_widget/transport.py `unpack` decodes them to (tests/test_wire_compact.py). */
+interface Case {
+  name: string;
+  header: Record<string, unknown>;
+  buffers: string[];
+  x: number[];
+  ys: (number | string | null)[][];
+}
+
+const CASES = cases as unknown as Case[];
+
+/** The JSON's stand-ins back to numbers: null is NaN, "inf" and "-inf" infinities. */
+function num(v: number | string | null): number {
+  if (v === null) return NaN;
+  if (typeof v === "string") return v.startsWith("-") ? -Infinity : Infinity;
+  return v;
+}
+
+/** `bytes` copied into a larger buffer at an odd offset, as a DataView (byteOffset must be honoured). */
+function offsetView(bytes: DataView): DataView {
+  const whole = new Uint8Array(bytes.byteLength + 7);
+  whole.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), 3);
+  return new DataView(whole.buffer, 3, bytes.byteLength);
+}
+
+describe("the compact layout, decoded as the kernel's own decoder does", () => {
+  for (const c of CASES) {
+    it(`${c.name}: the same times and values, bit for bit`, () => {
+      const h = c.header;
+      expect(isCompact(h)).toBe(true);
+      const buffers = c.buffers.map((b) => offsetView(fromBase64(b)));
+      const chunk = decodeReply(Number(h.lo), Number(h.hi), h, buffers);
+      expect(Array.from(chunk.x)).toEqual(c.x);
+      chunk.ys.forEach((y, i) => expect(Array.from(y)).toEqual(c.ys[i].map(num)));
+      // Exact channels say so; quantized ones carry half their step.
+      const codes = (h as unknown as CompactHeader).codes;
+      expect(chunk.approx).toEqual(codes.map((s) => (s ? s.step / 2 : 0)));
+      expect(chunk.dt).toBe(h.dt);
+      // Every column's points lie inside the column, in order.
+      for (let i = 1; i < chunk.x.length; i++) expect(chunk.x[i]).toBeGreaterThanOrEqual(chunk.x[i - 1]);
+    });
+  }
+
+  it("refuses replies whose buffers do not match the header", () => {
+    const c = CASES[0];
+    const h = c.header as unknown as CompactHeader;
+    const buffers = c.buffers.map(fromBase64);
+    expect(() => decodeCompact({ ...h, points: h.points + 1 }, buffers)).toThrow(/points|values/);
+    expect(() => decodeCompact(h, buffers.slice(0, 1))).toThrow(/buffers/);
+    expect(() => decodeCompact({ ...h, m: h.m + 1 }, buffers)).toThrow();
+  });
+
+  it("decodes absolute and delta codes, NaN and constants", () => {
+    const codes = new Int16Array([-32768, 0, 5, -3, -32768, 1]);
+    expect(Array.from(decodeValues(codes, { mode: "delta", ref: 10, step: 0.5, start: 4, lo: 10, hi: 20 }))).toEqual([NaN, 12, 14.5, 13, NaN, 13.5]);
+    const abs = new Int16Array([-32767, 32767, -32768]);
+    expect(Array.from(decodeValues(abs, { mode: "abs", ref: -1, step: 0.25, start: 0, lo: -1, hi: 16382.5 }))).toEqual([-1, -1 + 65534 * 0.25, NaN]);
+    expect(Array.from(decodeValues(new Int16Array([-32767, -32767]), { mode: "abs", ref: 2.5, step: 0, start: 0, lo: 2.5, hi: 2.5 }))).toEqual([2.5, 2.5]);
+  });
+
+  it("finds evenly spaced rows on the kernel's edges, clamped to the rows sent", () => {
+    expect(evenRow(0.0105, 0.01, 0.001, 100)).toBe(1);
+    expect(evenRow(0.011, 0.01, 0.001, 100)).toBe(1); // a row exactly on the edge is at or after it
+    expect(evenRow(-1, 0.01, 0.001, 100)).toBe(0);
+    expect(evenRow(5, 0.01, 0.001, 100)).toBe(100);
+  });
+
+  it("counts a reply's bytes, base64 as 4/3 of them", () => {
+    const b = [new DataView(new ArrayBuffer(300)), new DataView(new ArrayBuffer(600))];
+    expect(replyBytes({}, b)).toBe(1300);
+    expect(replyBytes({ b64: ["", ""] }, b)).toBe(1600);
+  });
+});
+
+describe("the model state asks for compact replies and keeps their error", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("sends compact: true and caches the decoded chunk with its approx", async () => {
+    const c = CASES[0];
+    const sent: Record<string, unknown>[] = [];
+    const traits: Record<string, unknown> = { _meta: { span: 3 }, _overview: { x0: 0, x: new DataView(new Float32Array([0, 3]).buffer), ys: [new DataView(new Float32Array([0, 1]).buffer)], dtypes: ["float32"], bucket: 1500, dt: 1.5 } };
+    const model = { get: (k: string) => traits[k], send: (m: Record<string, unknown>) => sent.push(m) } as unknown as AnyModel;
+    const st = new ModelState(model);
+    st.want(0.5, 2.5, 40);
+    expect(sent[0]).toMatchObject({ type: "detail", lo: 0.5, hi: 2.5, buckets: 40, compact: true });
+    st.onMessage({ ...c.header, type: "detail", id: sent[0].id, error: null }, c.buffers.map(fromBase64));
+    await vi.advanceTimersByTimeAsync(1);
+    const chunk = st.cache.find(0.5, 2.5, 40);
+    expect(chunk?.approx?.[0]).toBeGreaterThan(0);
+    expect(st.link.count).toBe(1);
+    st.dispose();
+  });
+});
