@@ -94,7 +94,8 @@ export class StaticModel {
     let buffers: DataView[] = [];
     const tile = type === "detail" ? pickTile(this.data.chunks, Number(msg.lo), Number(msg.hi)) : null;
     if (tile) {
-      reply = { ...tile.header, type, id, error: null };
+      // `finest`: the page holds nothing finer for this window, so asking again is pointless.
+      reply = { ...tile.header, type, id, error: null, finest: true };
       buffers = tile.buffers.map(fromBase64);
     } else {
       const what = type === "detail" ? "no detail was embedded for this window" : `no kernel answers ${String(type)} requests`;

@@ -75,6 +75,25 @@ describe("state of a static page", () => {
     st.dispose();
   });
 
+  it("a window the page has nothing finer for is asked for once, not again at every draw", async () => {
+    // Only a coarse tile: every reply is too coarse for a 100 px window of 10 s. The view
+    // asks again each time it draws; the page answered the same tile without end.
+    const model = new StaticModel({ state: { _meta: { span: 100 }, _overview: {} }, chunks: [tile(0, 100, 50, 2)] });
+    const st = new ModelState(model.asModel(), new MemoryPersistence());
+    model.on("msg:custom", st.onMessage as never);
+    for (let i = 0; i < 4; i++) {
+      st.want(10, 20, 100);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(st.detailReplies).toBe(1);
+    expect(st.detailRequests).toBe(1);
+    // Another window is still asked for.
+    st.want(30, 40, 100);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(st.detailRequests).toBe(2);
+    st.dispose();
+  });
+
   it("traits set in the page fire change events; unchanged values do not", () => {
     const model = new StaticModel({ state: { selection: [0, 1] }, chunks: [] });
     let n = 0;
