@@ -43,10 +43,10 @@
  *   - a request is for the window alone (no padding, nothing ahead);
  *   - prefetches wait until the window has been still for IDLE_MS (200 ms:
  *     the user paused), and are made only where they are predicted to arrive
- *     within PREFETCH_BUDGET_MS (150 ms): neighbours of 1, 1/2 or 1/4 of a
- *     window each side, the first that fits, and the window 4x or 2x finer,
- *     the first that fits; none when nothing fits (one channel on 10 Mbit/s:
- *     all of it; eight: a quarter window each side).
+ *     within PREFETCH_BUDGET_MS (150 ms): neighbours of 1/2 or 1/4 of a
+ *     window each side, the first that fits, and no finer copy (bytes count on
+ *     such a link: see linkPlan); none when nothing fits (one channel on
+ *     10 Mbit/s: half a window each side; eight: a quarter).
  */
 
 /** Replies the estimate is made from (the most recent). */
@@ -149,6 +149,9 @@ export class LinkMeter {
   }
 }
 
+/** On a slow link, the neighbour prefetches tried (window widths each side), the first that fits the budget. */
+export const SLOW_NEIGHBOURS = [0.5, 0.25];
+
 /** What the link allows, in window widths and factors. */
 export interface LinkPlan {
   /** True when a window's transfer or the latency is over its threshold (module doc). */
@@ -181,7 +184,10 @@ export function isSlow(meter: LinkMeter, windowBytes: number): boolean {
 export function linkPlan(meter: LinkMeter, windowBytes: number): LinkPlan {
   if (!isSlow(meter, windowBytes)) return FAST;
   const fits = (windows: number) => meter.predict(windows * windowBytes) <= PREFETCH_BUDGET_MS;
-  const neighbours = [1, 0.5, 0.25].find((p) => fits(1 + 2 * p)) ?? 0;
-  const zoom = [4, 2].find((f) => fits(f)) ?? 1;
-  return { slow: true, requestPad: 0, stillMs: STILL_MS, idleMs: IDLE_MS, neighbours, zoom };
+  // Bytes count on a slow link: a neighbour prefetch repeats the window the browser
+  // holds (a window is drawn from one chunk that covers it), and a 4x finer copy after
+  // every pause is four windows more (measured: 64 KB a change on one channel, three
+  // times plotly-resampler's 22 KB). So half a window each side at most, and no zoom copy.
+  const neighbours = SLOW_NEIGHBOURS.find((p) => fits(1 + 2 * p)) ?? 0;
+  return { slow: true, requestPad: 0, stillMs: STILL_MS, idleMs: IDLE_MS, neighbours, zoom: 1 };
 }

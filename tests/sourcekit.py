@@ -27,3 +27,16 @@ def replies(w: TimeSeriesVideo, seed: int) -> list[tuple[dict[str, Any], list[by
         header, bufs = w.detail(float(lo), float(hi), int(rng.integers(50, 900)))
         out.append((header, [bytes(b) for b in bufs]))
     return out
+
+
+def channels(n: int, seed: int, nan: bool = True) -> dict[str, np.ndarray]:
+    """Two channels of ``n`` samples: a float32 random walk with NaN (scattered and a gap, unless
+    ``nan`` is False) and int16 noise."""
+    rng = np.random.default_rng(seed)
+    a = np.cumsum(rng.normal(size=n)).astype(np.float32)
+    if nan and n > 10:
+        a[rng.random(n) < 0.01] = np.nan
+        k = int(rng.integers(0, n - 5))
+        a[k : k + int(rng.integers(1, max(2, n // 10)))] = np.nan
+    b = rng.integers(-300, 300, size=n).astype(np.int16)
+    return {"a": a, "b": b}

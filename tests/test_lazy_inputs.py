@@ -18,7 +18,7 @@ import pytest
 import traitlets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sourcekit import replies
+from sourcekit import channels, replies
 
 from tsvideo_widget import TimeSeriesVideo
 
@@ -29,17 +29,6 @@ da = pytest.importorskip("dask.array")
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::FutureWarning")
 
 RATE = 500.0
-
-
-def channels(n: int, seed: int, nan: bool = True) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    a = np.cumsum(rng.normal(size=n)).astype(np.float32)
-    if nan and n > 10:
-        a[rng.random(n) < 0.01] = np.nan
-        k = int(rng.integers(0, n - 5))
-        a[k : k + int(rng.integers(1, max(2, n // 10)))] = np.nan
-    b = rng.integers(-300, 300, size=n).astype(np.int16)
-    return {"a": a, "b": b}
 
 
 def same_widget(w: TimeSeriesVideo, ref: TimeSeriesVideo, seed: int = 0) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sourcekit import channels
 
 import tsvideo_widget.chunkvalues as cv
 import tsvideo_widget.remotesource as rs
@@ -33,17 +34,6 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 RATE = 500.0
-
-
-def channels(n: int, seed: int, nan: bool = True) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    a = np.cumsum(rng.normal(size=n)).astype(np.float32)
-    if nan and n > 10:
-        a[rng.random(n) < 0.01] = np.nan
-        k = int(rng.integers(0, n - 5))
-        a[k : k + int(rng.integers(1, max(2, n // 10)))] = np.nan
-    b = rng.integers(-300, 300, size=n).astype(np.int16)
-    return {"a": a, "b": b}
 
 
 def remote(w: TimeSeriesVideo) -> RemoteSource:
