@@ -27,11 +27,14 @@ lint:
 js:
 	npx vitest run
 
+# Tests that pass no cache_dir= would write to the user's cache folder and read back what an
+# earlier run left there: the unit and notebook layers get a cache folder of their own
+# (kernels inherit it). End-to-end tests give their big sources cache_dir= themselves.
 unit:
-	$(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/test_notebooks.py
+	XDG_CACHE_HOME="$$(mktemp -d)" $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/test_notebooks.py
 
 notebooks:
-	$(PY) -m pytest -q tests/test_notebooks.py
+	XDG_CACHE_HOME="$$(mktemp -d)" $(PY) -m pytest -q tests/test_notebooks.py
 
 e2e:
 	$(PY) -m pytest -q tests/e2e
