@@ -38,24 +38,6 @@ def same_widget(w: TimeSeriesVideo, ref: TimeSeriesVideo, seed: int = 0) -> None
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(n=st.integers(2, 60_000), chunk=st.integers(1, 20_000), seed=st.integers(0, 2**16))
-def test_a_zarr_store_draws_as_its_numbers_in_memory(
-    tmp_path_factory: pytest.TempPathFactory, n: int, chunk: int, seed: int
-) -> None:
-    tmp = tmp_path_factory.mktemp("zarr")
-    chans = channels(n, seed)
-    g = zarr.open_group(str(tmp / "s.zarr"), mode="w")
-    for k, v in chans.items():
-        g.create_array(k, data=v, chunks=(min(chunk, n),))
-    ref = TimeSeriesVideo(chans, time=None, sample_rate=RATE)
-    for source in (str(tmp / "s.zarr"), g):
-        w = TimeSeriesVideo(source, sample_rate=RATE, cache_dir=tmp / "cache")
-        same_widget(w, ref, seed)
-
-
-@settings(
     max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(

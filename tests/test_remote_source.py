@@ -78,8 +78,9 @@ def test_a_zarr_store_read_in_place_gives_the_in_memory_windows(
     for k, v in chans.items():
         g.create_array(k, data=v, chunks=(min(chunk, n),))
     ref = TimeSeriesVideo(chans, time=None, sample_rate=RATE)
-    w = TimeSeriesVideo(str(tmp / "s.zarr"), sample_rate=RATE, cache_dir=tmp / "cache")
-    same_windows(w, ref, spans)
+    for source in (str(tmp / "s.zarr"), g):  # a path, or the group opened
+        w = TimeSeriesVideo(source, sample_rate=RATE, cache_dir=tmp / "cache")
+        same_windows(w, ref, spans)
     # Next to the data, not in the cache folder.
     assert all(s is not None and PYRAMID_SUFFIX in s for s in remote(w).stores)
 
