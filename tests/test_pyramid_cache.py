@@ -66,10 +66,13 @@ def test_a_file_backed_channel_is_stored_and_found_again(tmp_path: Path) -> None
     assert len(entries(cache)) == 1
     w2 = TimeSeriesVideo({"y": values}, time=None, sample_rate=1000.0, cache_dir=cache)
     (p2,) = w2.prepared.source.pyramids  # type: ignore[attr-defined]
-    # Read back from the cache's files (with pread: nothing mapped), not rebuilt.
+    # Read back from the cache's files, memory-mapped, not rebuilt; the samples themselves are
+    # read with pread (nothing of the data file mapped).
     assert all(
-        isinstance(a, FileColumn) and a.path.startswith(str(cache)) for a in [*chain(*p2.levels)]
+        isinstance(a, np.memmap) and str(a.filename).startswith(str(cache))
+        for a in [*chain(*p2.levels)]
     )
+    assert isinstance(p2.values, FileColumn) and p2.values.path == str(tmp_path / "y.npy")
     same_pyramid(p2, Pyramid(np.asarray(values)))
     # A widget over the same numbers in memory sends the same bytes.
     mem = TimeSeriesVideo({"y": np.array(values)}, time=None, sample_rate=1000.0, cache_dir=cache)

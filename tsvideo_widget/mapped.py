@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Mapping", "mapping_of", "release", "write_back"]
+__all__ = ["Mapping", "advise_random", "mapping_of", "release", "write_back"]
 
 
 @dataclass(frozen=True)
@@ -103,3 +103,10 @@ def write_back(m: Mapping, part: np.ndarray) -> None:
     hi = lo + part.nbytes
     lo = (lo // page) * page
     m.map.flush(lo, hi - lo)
+
+
+def advise_random(arr: np.ndarray) -> None:
+    """Advise the mapping behind ``arr`` for random reads: no read-ahead (a no-op in memory)."""
+    m = mapping_of(arr)
+    if m is not None and hasattr(m.map, "madvise") and hasattr(mmap, "MADV_RANDOM"):
+        m.map.madvise(mmap.MADV_RANDOM)

@@ -30,7 +30,7 @@ import numpy as np
 
 from .decimate import Decimated, decimate
 from .filecolumn import file_column
-from .mapped import mapping_of, release
+from .mapped import advise_random, mapping_of, release
 from .pyramid import BASE, FACTOR, Pyramid
 from .pyrcache import PyramidCache
 from .refine import COARSE_ABOVE, Refinement, coarse
@@ -103,13 +103,18 @@ class PyramidSource(DataSource):
         if len(pyramids) != len(series.values):
             raise ValueError(f"{len(pyramids)} pyramids for {len(series.values)} channels")
         self._series = series
-        # Windows read scattered samples and pyramid values: a file's are read with pread
-        # (filecolumn.FileColumn), so nothing of the file is mapped into the process.
+        # Windows read a few samples at each column edge, scattered over the whole file: a
+        # file's are read with pread (filecolumn.FileColumn), so none of it is mapped into
+        # the process. The pyramid's levels (0.04 of the data) stay mapped, without
+        # read-ahead: a pread per value would cost more than the pages they map.
+        levels = []
         for pyr in pyramids:
             pyr.values = file_column(pyr.values)
-            pyr.levels = [(file_column(lo), file_column(hi)) for lo, hi in pyr.levels]
-            if pyr.nans:
-                pyr.nans = [file_column(f) for f in pyr.nans]
+            levels += [*(x for level in pyr.levels for x in level), *(pyr.nans or [])]
+        for a in levels:
+            advise_random(a)
+        # Pages of mapped levels a window reads are given back after it (release).
+        self._mapped = [(m, a) for a in levels if (m := mapping_of(a)) is not None and m.shared]
         self.pyramids = pyramids
         """One pyramid per channel (list); replaced as a whole when a :class:`~tsvideo_widget.
         refine.Refinement` completes coarse ones."""
@@ -140,7 +145,11 @@ class PyramidSource(DataSource):
         key = hashlib.sha256(f"{self._key}{count}".encode()).hexdigest()[:32] if whole else ""
         if whole and self._cache is not None and (kept := self._cache.load_window(key)):
             return kept
-        dec = decimate(self._series, self.pyramids, lo, hi, count)
+        try:
+            dec = decimate(self._series, self.pyramids, lo, hi, count)
+        finally:
+            for m, a in self._mapped:
+                release(m, a)
         if whole and self._cache is not None:
             self._cache.store_window(key, dec)
         return dec
