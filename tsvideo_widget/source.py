@@ -132,14 +132,15 @@ class PyramidSource(DataSource):
     def window(self, lo: float, hi: float, count: int) -> Decimated:
         """M4 points of ``[lo, hi]`` (:func:`~tsvideo_widget.decimate.decimate`).
 
-        Samples and pyramid values kept in files are read with ``pread``
-        (:class:`~tsvideo_widget.filecolumn.FileColumn`): the process maps none of
-        them, so its resident memory stays at what it holds itself, not at the parts of
-        a 20 GB file it has looked at (read through a mapping, one whole-span window
-        mapped 537 MB of a 4 GB file's page cache), and a cold disk is asked for all of
-        a window's pages at once. A whole-span window of cached pyramids is itself kept
-        in the cache: a cold reopen's overview reads one small file instead of some
-        8000 scattered pages.
+        Samples kept in files are read with ``pread`` (:class:`~tsvideo_widget.filecolumn.
+        FileColumn`): the process maps none of them (read through a mapping, one
+        whole-span window mapped 537 MB of a 4 GB file's page cache), and a cold disk is
+        asked for all of a window's pages at once. Cached pyramid levels are read through
+        their mapping, and the pages the window read are given back after it
+        (:func:`~tsvideo_widget.mapped.release`), so resident memory stays at what the
+        process holds itself, not at what the user has looked at. A whole-span window of
+        cached pyramids is itself kept in the cache: a cold reopen's overview reads one
+        small file instead of some 8000 scattered pages.
         """
         whole = self._cache is not None and lo <= 0.0 and hi >= self._series.span
         key = hashlib.sha256(f"{self._key}{count}".encode()).hexdigest()[:32] if whole else ""
