@@ -3,6 +3,7 @@ import type { AnyModel } from "@anywidget/types";
 import { FAST, IDLE_MS, LATENCY_SLOW_MS, LINK_SAMPLES, LinkMeter, linkPlan, MIN_EVIDENCE, PREFETCH_BUDGET_MS, STILL_MS, TRANSFER_SLOW_MS } from "../link";
 import { ModelState } from "../state";
 import { KERNEL_MS_FIELD } from "../wire";
+import { detailReply } from "./fake-detail";
 
 describe("the link meter", () => {
   it("assumes a fast link until a reply is measured", () => {
@@ -187,18 +188,10 @@ function slowKernel(latency: number, bytesPerMs: number, kernelMs = 0) {
     get: (k: string) => traits[k],
     send: (msg: Record<string, unknown>) => {
       sent.push(msg);
-      const lo = Number(msg.lo);
-      const hi = Number(msg.hi);
-      const cols = Number(msg.buckets);
-      const x = new Float32Array(2 * cols);
-      for (let k = 0; k < cols; k++) {
-        x[2 * k] = ((hi - lo) * k) / cols;
-        x[2 * k + 1] = ((hi - lo) * (k + 0.9)) / cols;
-      }
-      const y = new Float32Array(2 * cols);
-      const delay = kernelMs + latency + (x.byteLength + y.byteLength) / bytesPerMs;
-      const header = { type: "detail", id: msg.id, error: null, bucket: 8, dt: (hi - lo) / cols, x0: lo, dtypes: ["float32"], [KERNEL_MS_FIELD]: kernelMs };
-      setTimeout(() => st!.onMessage(header, [new DataView(x.buffer), new DataView(y.buffer)]), delay);
+      const [header, buffers] = detailReply(msg, { [KERNEL_MS_FIELD]: kernelMs });
+      const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
+      const delay = kernelMs + latency + bytes / bytesPerMs;
+      setTimeout(() => st!.onMessage(header, buffers), delay);
     },
   } as unknown as AnyModel;
   st = new ModelState(model);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AnyModel } from "@anywidget/types";
 import { ModelState } from "../state";
+import { detailReply } from "./fake-detail";
 
 /** A model that records what the front end sends, with an overview of 100 s. */
 function fakeModel() {
@@ -26,19 +27,7 @@ function fakeModel() {
 
 /** Answer request `msg` as the kernel would: `cols` columns over its window. */
 function reply(st: ModelState, msg: Record<string, unknown>) {
-  const lo = Number(msg.lo);
-  const hi = Number(msg.hi);
-  const cols = Number(msg.buckets);
-  const x = new Float32Array(2 * cols);
-  for (let k = 0; k < cols; k++) {
-    x[2 * k] = ((hi - lo) * k) / cols;
-    x[2 * k + 1] = ((hi - lo) * (k + 0.9)) / cols;
-  }
-  const y = new Float32Array(2 * cols);
-  st.onMessage(
-    { type: "detail", id: msg.id, error: null, bucket: 8, dt: (hi - lo) / cols, x0: lo, dtypes: ["float32"] },
-    [new DataView(x.buffer), new DataView(y.buffer)],
-  );
+  st.onMessage(...detailReply(msg));
 }
 
 async function settle() {
