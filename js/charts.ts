@@ -106,7 +106,9 @@ export class Charts {
     }
     const span = this.host.meta().span;
     u.setScale("x", { min: lo, max: hi > lo ? hi : lo + (span > 0 ? span * 1e-6 : 1e-6) });
-    this.st.want(lo, hi, px);
+    // The plot's height in device pixels: a slow link asks for the value levels it can show.
+    const dpr = this.detailBox.ownerDocument?.defaultView?.devicePixelRatio || 1;
+    this.st.want(lo, hi, px, (u.over.clientHeight || this.host.height()) * dpr);
     const ds = this.detailBox.dataset;
     ds.source = source;
     ds.lo = String(lo);

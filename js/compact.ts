@@ -8,14 +8,19 @@
  * sampled: `t0 + j * period`), and a bit per column that holds seven points
  * (a channel meets NaN there) rather than four. Then one buffer per channel:
  * int16 codes on a power-of-two step above the window's minimum (`codes[i]`),
- * or the channel's exact values (`codes[i]` null). See the Python module's
- * docstring for the error bound (half a step, at most the range / 65534).
+ * or codes of fewer bits when the request named its chart's `levels`
+ * (decodePacked), or the channel's exact values (`codes[i]` null). See the
+ * Python modules' docstrings for the error bounds (half a step: at most the
+ * range / 65534 for int16 codes, the range / levels for packed ones).
  */
 
 import { asBytes, asTyped, type BufferLike, type Dtype, type NumArray } from "./buffers";
 import { COMPACT } from "./wire";
 
-/** How one quantized channel decodes: `ref + n * step`, n absolute (`c + 32767`) or summed deltas. */
+/**
+ * How one quantized channel decodes: `ref + n * step`, n absolute (`c + 32767`) or
+ * summed deltas; with `bits`, from packed codes of that many bits (decodePacked).
+ */
 export interface CodeSpec {
   mode: "abs" | "delta";
   ref: number;
@@ -23,6 +28,8 @@ export interface CodeSpec {
   start: number;
   lo: number | null;
   hi: number | null;
+  /** Bits per packed code (1..15; tsvideo_widget/codebits.py); absent for int16 codes. */
+  bits?: number;
 }
 
 export interface CompactHeader {
@@ -81,6 +88,37 @@ export function decodeValues(codes: Int16Array, spec: CodeSpec): Float64Array {
     if (spec.mode === "delta") n += c;
     else n = c + half;
     out[i] = spec.ref + n * spec.step;
+  }
+  return out;
+}
+
+/**
+ * Float64 values of `count` codes of `spec.bits` bits packed little-endian in
+ * `bytes` (bit i of code j at bit j * bits + i; tsvideo_widget/codebits.py
+ * `pack_bits`): `2 ** bits - 1` is NaN; absolute codes count steps above `ref`,
+ * delta codes add `code - (2 ** (bits - 1) - 1)` to the running count from `start`.
+ */
+export function decodePacked(bytes: Uint8Array, spec: CodeSpec, count: number): Float64Array {
+  const bits = spec.bits ?? 16;
+  if (!(Number.isInteger(bits) && bits >= 1 && bits <= 24)) throw new Error(`bad packed code width ${bits}`);
+  if (bytes.length * 8 < bits * count) throw new Error(`${bytes.length} bytes hold fewer than ${count} codes of ${bits} bits`);
+  const out = new Float64Array(count);
+  const mask = (1 << bits) - 1;
+  const bias = (1 << (bits - 1)) - 1;
+  const delta = spec.mode === "delta";
+  let n = spec.start;
+  for (let j = 0; j < count; j++) {
+    const at = j * bits;
+    const p = at >> 3;
+    // Up to four bytes hold a code of at most 24 bits starting anywhere in a byte.
+    const word = bytes[p] | ((bytes[p + 1] ?? 0) << 8) | ((bytes[p + 2] ?? 0) << 16) | ((bytes[p + 3] ?? 0) << 24);
+    const u = (word >>> (at & 7)) & mask;
+    if (u === mask) {
+      out[j] = NaN;
+      continue;
+    }
+    n = delta ? n + u - bias : u;
+    out[j] = spec.ref + n * spec.step;
   }
   return out;
 }
@@ -158,6 +196,11 @@ export function decodeCompact(h: CompactHeader, buffers: BufferLike[]): Decoded 
   const approx: number[] = [];
   for (let c = 0; c < h.dtypes.length; c++) {
     const spec = h.codes[c];
+    if (spec && spec.bits !== undefined) {
+      ys.push(decodePacked(asBytes(buffers[c + 1]), spec, h.points));
+      approx.push(spec.step / 2);
+      continue;
+    }
     const arr = asTyped(buffers[c + 1], h.dtypes[c]);
     if (arr.length !== h.points) throw new Error(`channel ${c} has ${arr.length} values, ${h.points} declared`);
     if (spec) {

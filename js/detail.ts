@@ -1,17 +1,25 @@
 /**
- * Which points to draw for a window, and when to ask the kernel for more.
+ * Which points to draw for a window, and when to ask the kernel for more (and
+ * the wire of those requests: DetailWire).
  *
  * The browser always holds the overview (min/max per column of the whole
  * span). Once a window is on screen it prefetches, while the kernel is idle,
  * the window's neighbours (one window width each side, at about one column per
  * pixel) and the window itself at four times the resolution: drags, and zooms
  * in or out by up to about four times, are then drawn from memory, and the
- * kernel is asked only when the window jumps away or zooms further.
+ * kernel is asked only when the window jumps away or zooms further. Chunks of
+ * the same columns that meet are joined into one (stitch.ts); on a slow link
+ * the neighbours are only the margins the held chunk lacks.
  */
 
 import type { NumArray } from "./buffers";
-import { MAX_DETAIL_BUCKETS } from "./wire";
+import { decodeReply, replyBytes } from "./decode";
+import { LinkMeter, linkPlan, type LinkPlan } from "./link";
+import type { RequestChannel } from "./requests";
+import { joinChunks, partRequest } from "./stitch";
+import { KERNEL_MS_FIELD, MAX_DETAIL_BUCKETS } from "./wire";
 
+/** Points of a window as the kernel sent them (decode.ts), or several such joined (stitch.ts). */
 export interface Chunk {
   /** Requested bounds, relative seconds (already clamped to the data). */
   lo: number;
@@ -30,6 +38,7 @@ export interface Chunk {
   approx?: number[];
 }
 
+/** A detail request: window [lo, hi] (relative seconds) cut into about `buckets` columns. */
 export interface WindowRequest {
   lo: number;
   hi: number;
@@ -44,13 +53,13 @@ export function secondsPerBucket(c: Chunk): number {
   return c.bucket <= 1 ? 0 : c.dt;
 }
 
-/** True when the chunk covers [lo, hi] with at least about one bucket per pixel. */
 /** True when the chunk's bounds include [lo, hi] (up to rounding). */
 export function covers(c: Chunk, lo: number, hi: number): boolean {
   const eps = 1e-9 * Math.max(1, Math.abs(hi));
   return c.lo <= lo + eps && c.hi >= hi - eps;
 }
 
+/** True when the chunk covers [lo, hi] with at least about one bucket per pixel. */
 export function goodEnough(c: Chunk, lo: number, hi: number, px: number): boolean {
   if (!covers(c, lo, hi)) return false;
   const perPx = (hi - lo) / Math.max(1, px);
@@ -129,6 +138,12 @@ export const ZOOM_PREFETCH = 4;
 export interface PrefetchSizes {
   neighbours: number;
   zoom: number;
+  /**
+   * A slow link (link.ts LinkPlan): the neighbours are asked for as the margins
+   * beyond the chunk that serves the window, at its columns, so that the window
+   * it holds is not sent again (see marginRequests).
+   */
+  slow?: boolean;
 }
 
 /** What a fast link prefetches (link.ts sizes it down on slow links). */
@@ -139,7 +154,9 @@ export const FULL_PREFETCH: PrefetchSizes = { neighbours: 1, zoom: ZOOM_PREFETCH
  * what `cache` holds: the neighbours, `sizes.neighbours` window widths each
  * side (unless chunks already cover half that beyond each edge), and a copy
  * of the window `sizes.zoom` times finer (unless cached). Empty when the
- * window itself is not cached yet: that is a request, not a prefetch.
+ * window itself is not cached yet: that is a request, not a prefetch. On a
+ * slow link (`sizes.slow`) the neighbours are only the margins the cache lacks
+ * (marginRequests), when they can be asked for at the serving chunk's columns.
  */
 export function prefetchPlan(cache: ChunkCache, lo: number, hi: number, span: number, px: number, sizes: PrefetchSizes = FULL_PREFETCH): WindowRequest[] {
   const w = hi - lo;
@@ -149,7 +166,10 @@ export function prefetchPlan(cache: ChunkCache, lo: number, hi: number, span: nu
   if (pad > 0) {
     const nLo = Math.max(0, lo - (w * pad) / 2);
     const nHi = Math.min(span, hi + (w * pad) / 2);
-    if (!cache.has(nLo, nHi, (px * (nHi - nLo)) / w)) out.push(windowRequest(lo, hi, span, px, pad));
+    if (!cache.has(nLo, nHi, (px * (nHi - nLo)) / w)) {
+      const margins = sizes.slow ? marginRequests(cache, lo, hi, span, px, pad) : null;
+      out.push(...(margins ?? [windowRequest(lo, hi, span, px, pad)]));
+    }
   }
   if (sizes.zoom > 1) {
     const finePx = px * sizes.zoom;
@@ -158,25 +178,93 @@ export function prefetchPlan(cache: ChunkCache, lo: number, hi: number, span: nu
   return out;
 }
 
-/** A small most-recently-used set of chunks. */
+/**
+ * The margins beyond chunk S that serves window [lo, hi], `pad` window widths
+ * each, on each side where S does not reach half of that beyond the window:
+ * [S.lo - pad*w, S.lo] and [S.hi, S.hi + pad*w], clipped to [0, span], at S's
+ * columns (stitch.ts partRequest), so that the replies join with S. S is the
+ * widest decimated chunk good enough for the window and not more than twice
+ * as fine as it needs (a finer one would make the margins cost more bytes). A
+ * margin a cached chunk already holds is skipped. Null when there is no such S
+ * or a margin cannot be asked for at its columns: then the padded window is
+ * asked for (windowRequest).
+ */
+export function marginRequests(cache: ChunkCache, lo: number, hi: number, span: number, px: number, pad: number): WindowRequest[] | null {
+  const w = hi - lo;
+  const perPx = w / Math.max(1, px);
+  let s: Chunk | null = null;
+  for (const c of cache.all()) {
+    if (c.bucket <= 1 || !(c.dt >= perPx / 2) || !goodEnough(c, lo, hi, px)) continue;
+    if (s === null || c.hi - c.lo > s.hi - s.lo) s = c;
+  }
+  if (!s || !(w > 0)) return null;
+  const reach = w * pad;
+  const out: WindowRequest[] = [];
+  const sides: [number, number, boolean][] = [
+    [Math.max(0, s.lo - reach), s.lo, s.lo > Math.max(0, lo - reach / 2)],
+    [s.hi, Math.min(span, s.hi + reach), s.hi < Math.min(span, hi + reach / 2)],
+  ];
+  for (const [a, b, short] of sides) {
+    if (!short || !(b > a) || cache.has(a, b, (px * (b - a)) / w)) continue;
+    const req = partRequest(a, b, s, span);
+    if (!req) return null;
+    out.push(req);
+  }
+  return out;
+}
+
+/**
+ * A small most-recently-used set of chunks. A chunk added next to a held one
+ * of the same columns is joined with it (stitch.ts joinChunks).
+ */
 export class ChunkCache {
   private chunks: Chunk[] = [];
 
   constructor(private capacity = 12) {}
 
-  add(c: Chunk): void {
+  /**
+   * Hold `c` as the most recently used chunk, and return it as held: a chunk
+   * not held yet is first joined with each held chunk it can be joined with
+   * (one after the other, so a chunk that fills the gap between two joins all
+   * three), the union replacing them.
+   */
+  add(c: Chunk): Chunk {
+    if (!this.chunks.includes(c)) {
+      for (let i = 0; i < this.chunks.length; ) {
+        const joined = joinChunks(this.chunks[i], c);
+        if (!joined) {
+          i++;
+          continue;
+        }
+        c = joined;
+        this.chunks = this.chunks.filter((_, k) => k !== i);
+        i = 0;
+      }
+    }
     this.chunks = [c, ...this.chunks.filter((o) => o !== c)].slice(0, this.capacity);
+    return c;
   }
 
-  /** The finest cached chunk good enough for the window, or null. */
-  find(lo: number, hi: number, px: number): Chunk | null {
+  /** The finest cached chunk good enough for the window, or null (does not touch the recency order). */
+  peek(lo: number, hi: number, px: number): Chunk | null {
     let best: Chunk | null = null;
     for (const c of this.chunks) {
       if (!goodEnough(c, lo, hi, px)) continue;
       if (best === null || secondsPerBucket(c) < secondsPerBucket(best)) best = c;
     }
+    return best;
+  }
+
+  /** The finest cached chunk good enough for the window (now the most recently used), or null. */
+  find(lo: number, hi: number, px: number): Chunk | null {
+    const best = this.peek(lo, hi, px);
     if (best) this.add(best);
     return best;
+  }
+
+  /** The chunks held, most recently used first. */
+  all(): readonly Chunk[] {
+    return this.chunks;
   }
 
   /** The finest chunk that covers the window at any resolution (to draw while a finer one comes), or null. */
@@ -194,10 +282,12 @@ export class ChunkCache {
     return this.chunks.some((c) => goodEnough(c, lo, hi, px));
   }
 
+  /** Forget every chunk. */
   clear(): void {
     this.chunks = [];
   }
 
+  /** Chunks held. */
   get size(): number {
     return this.chunks.length;
   }
@@ -222,4 +312,44 @@ export function chooseDetail(overview: Chunk | null, cache: ChunkCache, lo: numb
   const coarse = cache.covering(lo, hi);
   if (coarse) return { chunk: coarse, source: "coarse" };
   return { chunk: overview, source: "overview" };
+}
+
+/**
+ * The detail requests' wire: sends a request, decodes its reply, and measures
+ * the link by it (bytes and round trip, link.ts), and the bytes per column the
+ * replies showed (a window's reply predicted from them decides the link plan).
+ */
+export class DetailWire {
+  /** Bytes and round trips of the detail replies: how much the link allows (link.ts). */
+  readonly link = new LinkMeter();
+  /** Bytes per requested column of the recent replies (to predict a window's reply). */
+  private bytesPerBucket = 0;
+
+  constructor(private readonly channel: RequestChannel) {}
+
+  /** What the measured link allows for a chart `px` wide (link.ts linkPlan). */
+  plan(px: number): LinkPlan {
+    return linkPlan(this.link, this.bytesPerBucket * px);
+  }
+
+  /** The link's latency and one window's transfer time for a chart `px` wide (ms; null before a reply). */
+  estimate(px: number): { latencyMs: number; transferMs: number | null } | null {
+    const e = this.link.estimate();
+    return e && { latencyMs: e.latencyMs, transferMs: this.link.transferMs(this.bytesPerBucket * px) };
+  }
+
+  /** Ask the kernel for `req` (with `levels` when not null): its reply as a chunk, and whether it said nothing finer exists. */
+  async ask(req: WindowRequest, levels: number | null): Promise<{ chunk: Chunk; finest: boolean }> {
+    const t0 = performance.now();
+    const body: Record<string, unknown> = { lo: req.lo, hi: req.hi, buckets: req.buckets, compact: true };
+    if (levels !== null) body.levels = levels;
+    const { msg, buffers } = await this.channel.request("detail", body);
+    const bytes = replyBytes(msg, buffers);
+    this.link.observe(bytes, performance.now() - t0, Number(msg[KERNEL_MS_FIELD] ?? 0));
+    const perBucket = bytes / Math.max(1, req.buckets);
+    this.bytesPerBucket = this.bytesPerBucket > 0 ? 0.5 * this.bytesPerBucket + 0.5 * perBucket : perBucket;
+    // The reply's bounds (a static page answers with the embedded chunk it has).
+    const chunk = decodeReply(typeof msg.lo === "number" ? msg.lo : req.lo, typeof msg.hi === "number" ? msg.hi : req.hi, msg, buffers);
+    return { chunk, finest: msg.finest === true };
+  }
 }

@@ -23,6 +23,8 @@ export const PENDING_VERSION: number = spec.pending_store.version;
 export const MEDIA_CHUNK_BYTES: number = spec.media_chunk_bytes;
 /** Most columns a detail request may ask for (integer). */
 export const MAX_DETAIL_BUCKETS: number = spec.max_detail_buckets;
+/** Column widths of decimated windows are powers of 2 ** (1 / COLUMN_LADDER) seconds (decimate.py column_width). */
+export const COLUMN_LADDER: number = spec.column_ladder;
 /** Columns of the overview (the whole span); asked for again when its buffers were lost. */
 export const OVERVIEW_BUCKETS: number = spec.overview_buckets;
 /** Request types of the alignment panel (fit, apply, undo, suggest, feature); see tsvideo_widget/alignrequests.py. */
@@ -55,6 +57,8 @@ export const COMPACT = {
   codeSpan: spec.compact.code_span,
   /** Levels of a point's time inside its column (one byte). */
   fracLevels: spec.compact.frac_levels,
+  /** Value levels per device pixel of chart height a slow link's requests ask for (`levels`). */
+  levelsPerPx: spec.compact.levels_per_px,
 } as const;
 /**
  * Field of a detail reply's header holding the kernel's own handling time (ms, float): from the

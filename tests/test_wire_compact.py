@@ -332,14 +332,17 @@ def compact_cases() -> list[dict[str, Any]]:
     flip = np.tile([0.0, 100.0], n // 2) + rng.uniform(0, 0.01, n)
     inf = np.cumsum(np.ones(n))
     inf[1000] = np.inf
-    cases = [
-        ("even float32 walk", frame(even_t, v=walk), 0.5, 2.5, 40),
+    steps = np.round(np.cumsum(rng.normal(size=n)) * 4) / 4  # on a grid of 1/4
+    steps[rng.random(n) < 0.02] = np.nan
+    cases: list[tuple[str, TimeSeriesVideo, float, float, int, int | None]] = [
+        ("even float32 walk", frame(even_t, v=walk), 0.5, 2.5, 40, None),
         (
             "jittered, a hole, NaN and a burst",
             frame(jitter[keep], v=gappy[keep]),
             0.2,
             2.8,
             60,
+            None,
         ),
         (
             "absolute codes, int16, all NaN, constant, infinity",
@@ -354,11 +357,27 @@ def compact_cases() -> list[dict[str, Any]]:
             0.0,
             2.0,
             30,
+            None,
+        ),
+        (
+            "packed codes of a slow link's request: delta, absolute, NaN, constant, all NaN",
+            frame(
+                jitter,
+                walk=np.cumsum(rng.normal(size=n)),
+                flip=flip,
+                grid=steps,
+                const=np.full(n, 7.5),
+                nan=np.full(n, np.nan),
+            ),
+            0.1,
+            2.9,
+            50,
+            2400,
         ),
     ]
     out = []
-    for name, w, lo, hi, k in cases:
-        header, bufs = w.detail(lo, hi, k, compact=True)
+    for name, w, lo, hi, k, levels in cases:
+        header, bufs = w.detail(lo, hi, k, compact=True, levels=levels)
         assert header["layout"] == COMPACT_LAYOUT, name
         x, ys = unpack(header, bufs)
         out.append(
@@ -383,6 +402,10 @@ def test_the_browser_decodes_the_shared_cases_like_unpack() -> None:
     assert any(not c["header"]["dense"] for c in cases)
     modes = {(s or {}).get("mode") for c in cases for s in c["header"]["codes"]}
     assert modes == {"abs", "delta", None}
+    packed = {
+        (s["mode"], s["bits"]) for c in cases for s in c["header"]["codes"] if s and "bits" in s
+    }
+    assert {m for m, _ in packed} == {"abs", "delta"} and {b for _, b in packed} > {1}
     assert json.loads(CASES_JSON.read_text()) == json.loads(json.dumps(cases))
 
 

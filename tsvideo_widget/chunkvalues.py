@@ -203,15 +203,20 @@ class ChunkedValues(SampleColumn):
     def _chunks(self, ks: Sequence[int]) -> list[np.ndarray]:
         return self.cache.get(self._key, ks, self._fetch)
 
-    def read(self, start: int, stop: int) -> np.ndarray:
-        """Samples ``start:stop`` (clipped to the channel) as a new array."""
+    def read(self, start: int, stop: int, keep: bool = True) -> np.ndarray:
+        """Samples ``start:stop`` (clipped to the channel) as a new array.
+
+        ``keep`` (default True): the decoded chunks go through the LRU; False reads them
+        past it (a pass over the whole channel, which would only evict what windows use).
+        """
         n = self.shape[0]
         a, b = max(0, min(start, n)), max(0, min(stop, n))
         if b <= a:
             return np.empty(0, dtype=self.dtype)
         k0 = int(np.searchsorted(self.bounds, a, "right")) - 1
         k1 = int(np.searchsorted(self.bounds, b - 1, "right")) - 1
-        got = self._chunks(range(k0, k1 + 1))
+        ks = list(range(k0, k1 + 1))
+        got = self._chunks(ks) if keep else self._fetch(ks)
         if len(got) == 1:
             lo = a - int(self.bounds[k0])
             return got[0][lo : lo + (b - a)].copy()

@@ -24,6 +24,10 @@ browser asks for). A pixel needs neither 24 bits of value nor a float per time:
   least as coarse as the step (integers, multiples of 1/256, ...) come back
   exactly; ``lo`` always does. 8- and 16-bit integers travel as themselves, and
   a channel with an infinity in the window travels exact, as before.
+* fewer bits on request: a request's ``levels`` (the value levels its chart can
+  show; a slow link's requests send 8 per device pixel of height) packs each
+  channel's codes in as few bits as a step of ``range / levels`` needs
+  (:mod:`tsvideo_widget.codebits`; ``codes[i]["bits"]``, the buffer's dtype ``uint8``).
 
 Raw windows stay exact: raw samples are what the user zoomed in to read.
 :func:`unpack` decodes both layouts as the browser does (``js/compact.ts``).
@@ -37,6 +41,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .codebits import decode_packed, encode_packed
 from .decimate import Decimated
 from .transport import buffer, pack, window_header
 from .wire import CODE_SPAN, COMPACT_LAYOUT, FRAC_LEVELS, NAN_CODE
@@ -240,7 +245,12 @@ def _bits(flags: np.ndarray) -> bytes:
 
 
 def pack_compact(
-    dec: Decimated, dtypes: list[np.dtype], series: _Series, lo: float, hi: float
+    dec: Decimated,
+    dtypes: list[np.dtype],
+    series: _Series,
+    lo: float,
+    hi: float,
+    levels: int | None = None,
 ) -> tuple[dict[str, Any], list[memoryview]]:
     """JSON header and buffers of a window in the compact layout (module docstring).
 
@@ -251,8 +261,10 @@ def pack_compact(
     a bit per non-empty column (1: seven points; left out when ``gappy`` is 0), and
     one byte per non-empty column for the first sample's place, one for the last's;
     (``times == "even"``) the gappy bits only. Then one buffer per channel: int16
-    codes (``codes[i]`` says how to decode them) or the exact wire dtype (``codes[i]``
-    None).
+    codes (``codes[i]`` says how to decode them), packed codes of ``codes[i]["bits"]``
+    bits when ``levels`` (int >= 2, or None: int16 codes) is given and the channel
+    fits (:func:`tsvideo_widget.codebits.encode_packed`), or the exact wire dtype
+    (``codes[i]`` None).
     """
     if not (dec.dt > 0 and dec.bucket > 1 and dec.x.shape[0]):
         return pack(dec, dtypes)
@@ -281,6 +293,12 @@ def pack_compact(
     specs: list[dict[str, Any] | None] = []
     names = []
     for y, d in zip(dec.ys, dtypes, strict=True):
+        packed = encode_packed(y, levels) if levels is not None else None
+        if packed is not None:
+            buffers.append(memoryview(packed[0]))
+            specs.append(packed[1])
+            names.append("uint8")
+            continue
         coded = None if d.kind in "iu" and d.itemsize <= 2 else encode_values(y)
         if coded is None:
             buffers.append(buffer(y, d))
@@ -351,6 +369,9 @@ def unpack(header: dict[str, Any], buffers: list[Any]) -> tuple[np.ndarray, list
     x = np.r_[outer[:nb], np.repeat(pair, reps), outer[nb:]]
     ys = []
     for b, d, spec in zip(buffers[1:], header["dtypes"], header["codes"], strict=True):
+        if spec is not None and "bits" in spec:
+            ys.append(decode_packed(b, spec, header["points"]))
+            continue
         arr = np.frombuffer(b, dtype=np.dtype(d).newbyteorder("<"))
         ys.append(arr.astype(np.float64) if spec is None else decode_values(arr, spec))
     return x, ys

@@ -22,10 +22,12 @@ the block holds a NaN); attributes ``base``, ``factor``, ``n``, ``dtype``,
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .levelfiles import mapped_levels
 from .pyramid import BASE, FACTOR, Pyramid, level_zero, reduce_blocks
 
 __all__ = ["build_pyramid", "compute_pyramid", "read_pyramid", "written_whole"]
@@ -192,8 +194,13 @@ def compute_pyramid(values: Any, channel: Any, base: int = BASE, factor: int = F
     return Pyramid.of_levels(channel, levels, nans if has_nan else None, base, factor)
 
 
-def read_pyramid(store: Any, values: np.ndarray) -> Pyramid:
+def read_pyramid(store: Any, values: np.ndarray, mapped: bool = False) -> Pyramid:
     """The pyramid written by :func:`build_pyramid`, over the channel's ``values``.
+
+    ``mapped`` (bool, default False): ``store`` is a local folder, and its levels are
+    read through uncompressed copies mapped from files beside them, made on the first
+    read (:func:`tsvideo_widget.levelfiles.mapped_levels`), instead of into memory;
+    where the folder cannot be written they are read into memory.
 
     Raises:
         ValueError: a pyramid of another length, dtype, base or factor than ``values``
@@ -208,16 +215,23 @@ def read_pyramid(store: Any, values: np.ndarray) -> Pyramid:
             f"the pyramid in {store!r} is of {attrs['n']} samples of {attrs['dtype']}, not "
             f"{values.shape[0]} of {values.dtype}"
         )
-    levels, nans = [], []
-    for k in range(int(attrs["levels"])):
-        stored: Any = group[str(k)]
-        a = np.asarray(stored)
-        levels.append((np.ascontiguousarray(a[0]), np.ascontiguousarray(a[1])))
-        nans.append(a[2] != 0)
+    count, stored_nan = int(attrs["levels"]), bool(attrs["has_nan"])
+    files = mapped_levels(group, Path(store), count, stored_nan) if mapped else None
+    if files is not None:
+        levels, nans = files
+    else:
+        levels, in_memory = [], []
+        for k in range(count):
+            a = np.asarray(group[str(k)])
+            levels.append((np.ascontiguousarray(a[0]), np.ascontiguousarray(a[1])))
+            in_memory.append(a[2] != 0)
+        nans = in_memory if stored_nan else None
     # values[:n], not values: a lazily read channel is read explicitly (a few samples here).
-    has_nan = bool(attrs["has_nan"]) or (
+    has_nan = stored_nan or (
         not levels and values.dtype.kind == "f" and bool(np.isnan(values[: attrs["n"]]).any())
     )
+    if has_nan and nans is None:  # no levels: the flags are the samples' own
+        nans = []
     return Pyramid.of_levels(
         values, levels, nans if has_nan else None, int(attrs["base"]), int(attrs["factor"])
     )

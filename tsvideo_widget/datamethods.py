@@ -147,7 +147,12 @@ class DataMethods(t.HasTraits):
             self._overview = self._overview_json(self.prepared, change.new)
 
     def detail(
-        self: _Host, lo: float, hi: float, buckets: int, compact: bool = False
+        self: _Host,
+        lo: float,
+        hi: float,
+        buckets: int,
+        compact: bool = False,
+        levels: int | None = None,
     ) -> tuple[dict[str, Any], list[Any]]:
         """Decimated points between relative seconds ``lo`` and ``hi``.
 
@@ -167,14 +172,23 @@ class DataMethods(t.HasTraits):
         window: the exact layout (float32 time offsets from ``x0``, values in their
         wire dtype), what a static page embeds. :func:`tsvideo_widget.compactwire.unpack`
         decodes both.
+
+        ``levels`` (int >= 2, or None, the default: int16 codes): with ``compact``, the
+        value levels the chart can show (the browser sends 8 per device pixel of its
+        height on a slow link); each channel's codes then take the bits a step of at
+        most ``range / levels`` needs (:mod:`tsvideo_widget.codebits`).
         """
         if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
             raise TsvError(f"bad detail window {lo!r}..{hi!r}")
+        if levels is not None and (
+            isinstance(levels, bool) or not isinstance(levels, int) or levels < 2
+        ):
+            raise TsvError(f"levels must be an integer of at least 2 (or None), got {levels!r}")
         prepared = self.prepared
         buckets = max(1, min(int(buckets), MAX_DETAIL_BUCKETS))
         dec = prepared.source.window(lo, hi, buckets)
         if compact:
-            header, bufs = pack_compact(dec, prepared.dtypes, prepared.series, lo, hi)
+            header, bufs = pack_compact(dec, prepared.dtypes, prepared.series, lo, hi, levels)
         else:
             header, bufs = pack(dec, prepared.dtypes)
         header.update(lo=lo, hi=hi)

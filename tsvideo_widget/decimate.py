@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .pyramid import BASE, FACTOR, Pyramid, RangePlan, reduce_blocks
+from .wire import COLUMN_LADDER
 
 __all__ = [
     "BASE",
@@ -52,11 +53,12 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .data import Series
+    from .edgetable import Ends
 
 RAW_BELOW = 4.0
 """A window with fewer samples than this per column is sent as its raw samples."""
 
-LADDER = 4
+LADDER = COLUMN_LADDER
 """Column widths are powers of ``2 ** (1 / LADDER)`` seconds: at most 19% finer than asked."""
 
 
@@ -119,15 +121,32 @@ class Columns:
 
 
 def _ends(
-    p: Pyramid, starts: np.ndarray, stops: np.ndarray, plan: RangePlan
+    p: Pyramid,
+    starts: np.ndarray,
+    stops: np.ndarray,
+    plan: RangePlan,
+    known: Ends | None = None,
+    keep: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Gaps | None]:
-    """First and last non-NaN values of each non-empty run, and where the runs meet NaN."""
+    """First and last non-NaN values of each non-empty run, and where the runs meet NaN.
+
+    ``known``: what an edge table holds of the columns these runs are ``keep`` of
+    (:mod:`tsvideo_widget.edgetable`); else the samples at ``starts`` and ``stops - 1``
+    are read, in one request (a chunked channel decodes each chunk once for both).
+    """
     v = p.values
     last_rows = stops - 1
-    firsts, lasts = v[starts], v[last_rows]
+    ragged_nan = None
+    if known is not None and keep is not None:
+        firsts, lasts = known.first[keep], known.last[keep]
+        if known.ragged_nan is not None:
+            ragged_nan = known.ragged_nan.reshape(-1, 2)[keep].ravel()
+    else:
+        both = v[np.concatenate([starts, last_rows])]
+        firsts, lasts = both[: starts.shape[0]], both[starts.shape[0] :]
     if not p.has_nan:
         return firsts, lasts, None
-    any_nan = p.range_any_nan(starts, stops, plan)
+    any_nan = p.range_any_nan(starts, stops, plan, ragged_nan)
     if not any_nan.any():
         return firsts, lasts, None
     lead, trail = np.isnan(firsts), np.isnan(lasts)
@@ -168,11 +187,13 @@ def columns(series: Series, pyramids: list[Pyramid], lo: float, hi: float, count
     fstarts, fstops = starts[full], stops[full]
     fplan = RangePlan(fstarts, fstops, pyramids[0]) if pyramids else None
     for p in pyramids:
-        lo_k, hi_k = p.range_minmax(starts, stops, plan)
+        # The samples the pyramid cannot give, from an edge table when it holds them.
+        known = p.edges.ends(dt, k0, starts, stops) if p.edges is not None else None
+        lo_k, hi_k = p.range_minmax(starts, stops, plan, None if known is None else known.ragged)
         mins.append(lo_k)
         maxs.append(hi_k)
         assert fplan is not None
-        f, last, g = _ends(p, fstarts, fstops, fplan)
+        f, last, g = _ends(p, fstarts, fstops, fplan, known, full)
         first_all = np.full(
             starts.shape[0], np.nan if p.values.dtype.kind == "f" else 0, p.values.dtype
         )

@@ -53,12 +53,15 @@ if TYPE_CHECKING:
 
 class DetailRequest(TypedDict):
     """``detail``: window ``lo``..``hi`` in relative seconds, about ``buckets`` columns;
-    ``compact: true`` for the compact layout (see :mod:`tsvideo_widget.transport`)."""
+    ``compact: true`` for the compact layout (see :mod:`tsvideo_widget.compactwire`);
+    ``levels``: the value levels the chart shows (int >= 2; codes of fewer bits,
+    :mod:`tsvideo_widget.codebits`)."""
 
     lo: float
     hi: float
     buckets: int
     compact: NotRequired[bool]
+    levels: NotRequired[int]
 
 
 class ChunkRequest(TypedDict):
@@ -143,7 +146,10 @@ class Protocol:
     def detail(self, req: DetailRequest) -> tuple[dict[str, Any], list[Any]]:
         """Decimated columns of a window: see :meth:`TimeSeriesVideo.detail`."""
         compact = req.get("compact") is True
-        return self.widget.detail(float(req["lo"]), float(req["hi"]), int(req["buckets"]), compact)
+        levels = req.get("levels")
+        return self.widget.detail(
+            float(req["lo"]), float(req["hi"]), int(req["buckets"]), compact, levels=levels
+        )
 
     def media_chunk(self, req: ChunkRequest) -> tuple[dict[str, Any], list[bytes]]:
         """Bytes of the media for the kernel-chunk fallback, and the reply header."""

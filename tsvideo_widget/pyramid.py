@@ -18,13 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .mapped import mapping_of, release, write_back
 from .nanscan import valid_row
 from .rangeplan import RangePlan, fills
+
+if TYPE_CHECKING:
+    from .edgetable import EdgeTable
 
 BASE = 64
 """Samples per block at the finest pyramid level.
@@ -226,6 +229,9 @@ class Pyramid:
         self.factor = factor
         self.levels: list[tuple[np.ndarray, np.ndarray]] = []
         self.nans: list[np.ndarray] | None = None
+        self.edges: EdgeTable | None = None
+        """The samples at the column edges of wide columns (a channel read a chunk at a
+        time; :mod:`tsvideo_widget.edgetable`), or None: windows read them from ``values``."""
         """Per level, True for each block that holds a NaN; None when no sample is NaN."""
         self.cache_key: str | None = None
         """Where a cache keeps this pyramid (entry and version), once stored or loaded."""
@@ -271,6 +277,7 @@ class Pyramid:
         p.levels = list(levels)
         p.nans = None if nans is None else list(nans)
         p.cache_key = None
+        p.edges = None
         return p
 
     @property
@@ -289,14 +296,20 @@ class Pyramid:
         return 1 if level < 0 else self.base * self.factor**level
 
     def range_minmax(
-        self, starts: np.ndarray, stops: np.ndarray, plan: RangePlan | None = None
+        self,
+        starts: np.ndarray,
+        stops: np.ndarray,
+        plan: RangePlan | None = None,
+        ragged: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Exact min and max of ``values[starts[k]:stops[k]]`` for every k.
 
         NaN samples are skipped; a run that is empty or all NaN gives NaN (for
         integer data an empty run gives the dtype's max and min: callers drop
         empty runs). ``plan``: a :class:`RangePlan` of the same runs, to share
-        between channels; made here when None.
+        between channels; made here when None. ``ragged``: the minima and maxima
+        of the runs' ragged heads and tails (interleaved, as the plan cuts them)
+        when known (:mod:`tsvideo_widget.edgetable`): then no raw sample is read.
         """
         if plan is None:
             plan = RangePlan(starts, stops, self)
@@ -307,6 +320,10 @@ class Pyramid:
         mins = np.full(plan.runs, fill_lo, dtype=v.dtype)
         maxs = np.full(plan.runs, fill_hi, dtype=v.dtype)
         for st in plan.stages:
+            if st.level < 0 and ragged is not None:
+                np.fmin(mins, np.fmin(ragged[0][0::2], ragged[0][1::2]), out=mins)
+                np.fmax(maxs, np.fmax(ragged[1][0::2], ragged[1][1::2]), out=maxs)
+                continue
             arr_lo, arr_hi = (v, v) if st.level < 0 else self.levels[st.level]
             seg_lo.fill(fill_lo)
             seg_hi.fill(fill_hi)
@@ -320,12 +337,17 @@ class Pyramid:
         return mins, maxs
 
     def range_any_nan(
-        self, starts: np.ndarray, stops: np.ndarray, plan: RangePlan | None = None
+        self,
+        starts: np.ndarray,
+        stops: np.ndarray,
+        plan: RangePlan | None = None,
+        ragged: np.ndarray | None = None,
     ) -> np.ndarray:
         """True for every run ``values[starts[k]:stops[k]]`` that holds a NaN (bool array).
 
         The same plan as :meth:`range_minmax`, over the NaN flags: a query costs
-        the same few hundred elements whatever the runs' lengths.
+        the same few hundred elements whatever the runs' lengths. ``ragged``: whether
+        the runs' ragged heads and tails hold a NaN (interleaved), when known.
         """
         runs = np.asarray(starts).shape[0]
         if not self.has_nan:
@@ -336,6 +358,9 @@ class Pyramid:
         out = np.zeros(runs, dtype=bool)
         seg = np.zeros(2 * runs, dtype=bool)
         for st in plan.stages:
+            if st.level < 0 and ragged is not None:
+                out |= ragged[0::2] | ragged[1::2]
+                continue
             got = (
                 np.isnan(self.values.take(st.flat))
                 if st.level < 0

@@ -16,13 +16,16 @@ copied to the kernel's disk:
   (``key``) and versioned by what it holds (``version``: a Zarr array's metadata and
   its chunk files' sizes and modification times, or a digest of its stored bytes for
   a store in memory; a dask array's token), and a new version replaces the old one;
-- the levels (about 4% of the data) are read into the kernel's memory once: they are
-  compressed Zarr chunks, which cannot be memory-mapped, and a window reads a few
-  hundred of their values scattered over every level;
+- the levels (about 5% of the data) are compressed Zarr chunks, which cannot be
+  memory-mapped: they are copied once into plain ``.npy`` files beside the group and
+  mapped (:mod:`tsvideo_widget.levelfiles`), or read into memory where that folder
+  cannot be written;
 - the raw samples stay where they are, read through :class:`~tsvideo_widget.
   chunkvalues.ChunkedValues`: a window decodes only the chunks its columns' edges fall
   in, through an LRU bounded in bytes (:data:`~tsvideo_widget.chunkvalues.
-  CHUNK_CACHE_BYTES`).
+  CHUNK_CACHE_BYTES`), and for wide columns not even those: an edge table stored
+  beside the pyramid holds what they need of the raw samples
+  (:mod:`tsvideo_widget.edgetable`).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ import pandas as pd
 
 from .chunkvalues import ChunkCache, ChunkedValues
 from .daskpyramid import build_pyramid, compute_pyramid, read_pyramid, written_whole
+from .edgetable import edge_table
 from .errors import DataError
 from .evenseries import even_series
 from .pyramid import BASE, FACTOR, Pyramid
@@ -159,8 +163,11 @@ class RemoteSource(PyramidSource):
     """A :class:`~tsvideo_widget.source.PyramidSource` over channels read in place.
 
     Windows are served exactly as for arrays in memory (the same points, byte for
-    byte): the pyramids' levels are in memory and the raw samples are
-    :class:`~tsvideo_widget.chunkvalues.ChunkedValues`. Made by :meth:`open`.
+    byte): the pyramids' levels are mapped from files beside their Zarr group
+    (:mod:`tsvideo_widget.levelfiles`; in memory where that cannot be written), the
+    raw samples are :class:`~tsvideo_widget.chunkvalues.ChunkedValues`, and each
+    pyramid's ``edges`` (:mod:`tsvideo_widget.edgetable`) holds what wide columns
+    need of them. Made by :meth:`open`.
 
     Attributes:
         chunk_cache: the LRU of decoded raw chunks every channel reads through.
@@ -190,7 +197,12 @@ class RemoteSource(PyramidSource):
         by_name = {c.name: c for c in remote.channels}
         pyramids, stores, built = [], [], []
         for name in series.channels:
-            p, where, made = _pyramid(by_name[name], remote, cache_dir)
+            ch = by_name[name]
+            p, where, made = _pyramid(ch, remote, cache_dir)
+            # The samples at wide columns' edges: a zoomed-out window decodes no chunk for them.
+            chunk = int(np.diff(ch.values.bounds).max()) if ch.values.chunk_count else 1
+            entry = None if where is None else Path(where)
+            p.edges = edge_table(series, ch.values, chunk, entry, p.base)
             pyramids.append(p)
             stores.append(where)
             built.append(made)
@@ -260,7 +272,7 @@ def _load(entry: Path, ch: Channel) -> Pyramid | None:
     if not (entry / "zarr.json").exists():
         return None
     try:
-        p = read_pyramid(str(entry), ch.values)  # type: ignore[arg-type]
+        p = read_pyramid(str(entry), ch.values, mapped=True)  # type: ignore[arg-type]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     if p.base != BASE or p.factor != FACTOR:

@@ -28,6 +28,10 @@ MAX_DETAIL_BUCKETS: int = int(SPEC["max_detail_buckets"])
 OVERVIEW_BUCKETS: int = int(SPEC["overview_buckets"])
 """Columns of the overview (the whole span) the kernel sends (int)."""
 
+COLUMN_LADDER: int = int(SPEC["column_ladder"])
+"""Column widths of decimated windows are powers of ``2 ** (1 / COLUMN_LADDER)`` seconds (int, 4):
+nearby windows share their columns, and the browser can ask for more columns of a width it holds."""
+
 COMPACT_LAYOUT: str = SPEC["compact"]["layout"]
 """The ``layout`` a compact (quantized) reply declares (str; see compactwire.pack_compact)."""
 
@@ -39,6 +43,10 @@ CODE_SPAN: int = int(SPEC["compact"]["code_span"])
 
 FRAC_LEVELS: int = int(SPEC["compact"]["frac_levels"])
 """Levels of a point's time inside its column in a compact reply (int, 256: one byte)."""
+
+LEVELS_PER_PX: int = int(SPEC["compact"]["levels_per_px"])
+"""Value levels per device pixel of chart height the browser asks for on a slow link (int, 8):
+codes then cost the bits an eighth of a pixel needs, not 16 (see compactwire.encode_values)."""
 
 KERNEL_MS_FIELD: str = SPEC["reply"]["kernel_ms"]
 """Field of a detail reply's header with the kernel's own handling time (str; float ms, from the

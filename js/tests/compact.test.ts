@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AnyModel } from "@anywidget/types";
 import { fromBase64 } from "../buffers";
-import { decodeCompact, decodeValues, evenRow, isCompact, type CompactHeader } from "../compact";
+import { decodeCompact, decodePacked, decodeValues, evenRow, isCompact, type CompactHeader } from "../compact";
 import { decodeReply, ModelState, replyBytes } from "../state";
 import cases from "./compact-cases.json";
 
@@ -63,6 +63,28 @@ describe("the compact layout, decoded as the kernel's own decoder does", () => {
     const abs = new Int16Array([-32767, 32767, -32768]);
     expect(Array.from(decodeValues(abs, { mode: "abs", ref: -1, step: 0.25, start: 0, lo: -1, hi: 16382.5 }))).toEqual([-1, -1 + 65534 * 0.25, NaN]);
     expect(Array.from(decodeValues(new Int16Array([-32767, -32767]), { mode: "abs", ref: 2.5, step: 0, start: 0, lo: 2.5, hi: 2.5 }))).toEqual([2.5, 2.5]);
+  });
+
+  it("decodes packed codes of any width, little-endian, NaN as all ones", () => {
+    // Codes 1, 2 and 7 (NaN) of 3 bits: bits 0-8 = 100 010 111 (tsvideo_widget/codebits.py pack_bits).
+    const spec3 = { mode: "abs" as const, ref: 10, step: 0.5, start: 0, lo: 10, hi: 13.5, bits: 3 };
+    expect(Array.from(decodePacked(new Uint8Array([0b1101_0001, 0b0000_0001]), spec3, 3))).toEqual([10.5, 11, NaN]);
+    // A 12-bit code straddles two bytes, low bits first: 0xABC.
+    const spec12 = { mode: "abs" as const, ref: 0, step: 1, start: 0, lo: 0, hi: 4095, bits: 12 };
+    expect(Array.from(decodePacked(new Uint8Array([0xbc, 0x0a]), spec12, 1))).toEqual([0xabc]);
+    // Delta codes of 2 bits are offset by 1: 1 -> +0, 2 -> +1, 0 -> -1; 3 is NaN and adds nothing.
+    const d = { mode: "delta" as const, ref: 0, step: 2, start: 5, lo: 0, hi: 20, bits: 2 };
+    expect(Array.from(decodePacked(new Uint8Array([0b11_00_10_01, 0b10]), d, 5))).toEqual([10, 12, 10, NaN, 12]);
+    // A byte that does not hold the codes declared is refused, not read past.
+    expect(() => decodePacked(new Uint8Array([1]), spec12, 1)).toThrow(/fewer than 1 codes/);
+    // 15-bit codes at every bit offset.
+    const vals = [0, 1, 32766, 12345, 77, 30000, 2, 32765, 5];
+    const bits: number[] = [];
+    for (const v of vals) for (let i = 0; i < 15; i++) bits.push((v >> i) & 1);
+    const bytes = new Uint8Array(Math.ceil(bits.length / 8));
+    bits.forEach((b, i) => (bytes[i >> 3] |= b << (i & 7)));
+    const spec15 = { mode: "abs" as const, ref: 0, step: 1, start: 0, lo: 0, hi: 32766, bits: 15 };
+    expect(Array.from(decodePacked(bytes, spec15, vals.length))).toEqual(vals);
   });
 
   it("finds evenly spaced rows on the kernel's edges, clamped to the rows sent", () => {

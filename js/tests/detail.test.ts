@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ChunkCache, goodEnough, MAX_AHEAD, MAX_BUCKETS, Motion, prefetchPlan, secondsPerBucket, windowRequest, ZOOM_PREFETCH, type Chunk, chooseDetail } from "../detail";
+import { ladderWidth } from "../stitch";
 
 function chunk(lo: number, hi: number, buckets: number, bucket = 10): Chunk {
   const x = new Float64Array(buckets * 2);
@@ -136,5 +137,76 @@ describe("choosing what the detail chart draws", () => {
     cache.add(fine);
     expect(chooseDetail(overview, cache, 10, 20, 1000)).toEqual({ chunk: fine, source: "detail" });
     expect(chooseDetail(null, new ChunkCache(4), 0, 1, 100)).toEqual({ chunk: null, source: "overview" });
+  });
+});
+
+/** A decimated chunk over [lo, hi] on the kernel's global columns of width `dt` (two points inside each). */
+function ladder(lo: number, hi: number, dt: number): Chunk {
+  const k0 = Math.floor(lo / dt);
+  const k1 = Math.max(k0 + 1, Math.ceil(hi / dt));
+  const x = Float64Array.from({ length: 2 * (k1 - k0) }, (_, i) => (k0 + (i >> 1) + (i & 1 ? 0.75 : 0.25)) * dt);
+  return { lo, hi, bucket: 8, dt, x, ys: [x.map(Math.sin)] };
+}
+
+describe("the cache joins chunks of the same columns", () => {
+  const dt = ladderWidth(-23); // a 10 s window 500 pixels wide
+  it("a chunk next to a held one joins it; one that fills the gap between two joins all three", () => {
+    const cache = new ChunkCache(4);
+    cache.add(ladder(0, 10, dt));
+    cache.add(ladder(20, 30, dt));
+    expect(cache.size).toBe(2);
+    const held = cache.add(ladder(8, 22, dt));
+    expect(cache.size).toBe(1);
+    expect(held).toMatchObject({ lo: 0, hi: 30, dt });
+    expect(Array.from(held.x)).toEqual(Array.from(ladder(0, 30, dt).x));
+    expect(cache.find(5, 25, 750)).toBe(held);
+    expect(cache.add(held)).toBe(held); // held already: only the recency changes
+  });
+  it("other columns, raw chunks, and chunks inside one another are held side by side", () => {
+    const cache = new ChunkCache(4);
+    cache.add(ladder(0, 10, dt));
+    cache.add(ladder(5, 15, ladderWidth(-22)));
+    cache.add({ ...ladder(5, 15, dt), bucket: 1, dt: 0 });
+    cache.add(ladder(2, 8, dt));
+    expect(cache.size).toBe(4);
+    expect(cache.all().map((c) => [c.lo, c.hi])).toEqual([
+      [2, 8],
+      [5, 15],
+      [5, 15],
+      [0, 10],
+    ]);
+  });
+});
+
+describe("on a slow link the neighbours are the margins the cache lacks", () => {
+  const dt = ladderWidth(-23);
+  const slow = { neighbours: 0.5, zoom: 1, slow: true };
+  it("asks for the margins beyond the held chunk at its columns, not for the window again", () => {
+    const cache = new ChunkCache();
+    cache.add(ladder(60, 70, dt));
+    cache.add(ladder(60, 70, dt / 4)); // a finer copy: margins at its columns would cost four times the bytes
+    expect(prefetchPlan(cache, 60, 70, 100, 500, slow)).toEqual([
+      { lo: 55, hi: 60, buckets: 247 },
+      { lo: 70, hi: 75, buckets: 247 },
+    ]);
+    // A fast link: the padded window, as before.
+    expect(prefetchPlan(cache, 60, 70, 100, 500, { ...slow, slow: false })).toEqual([{ lo: 55, hi: 75, buckets: 1000 }]);
+  });
+  it("skips a margin that is held, or beyond the data, or covered by the chunk", () => {
+    const cache = new ChunkCache();
+    cache.add(ladder(60, 70, dt));
+    cache.add(ladder(70, 76, ladderWidth(-24))); // the right margin, at other columns
+    expect(prefetchPlan(cache, 60, 70, 100, 500, slow)).toEqual([{ lo: 55, hi: 60, buckets: 247 }]);
+    const start = new ChunkCache();
+    start.add(ladder(0, 10, dt));
+    expect(prefetchPlan(start, 0, 10, 100, 500, slow)).toEqual([{ lo: 10, hi: 15, buckets: 247 }]);
+    const wide = new ChunkCache();
+    wide.add(ladder(40, 70, dt)); // reaches far to the left already
+    expect(prefetchPlan(wide, 60, 70, 100, 500, slow)).toEqual([{ lo: 70, hi: 75, buckets: 247 }]);
+  });
+  it("asks for the padded window when the held chunk's columns are not the kernel's", () => {
+    const cache = new ChunkCache();
+    cache.add(chunk(60, 70, 500)); // dt 0.02: off the ladder
+    expect(prefetchPlan(cache, 60, 70, 100, 500, slow)).toEqual([{ lo: 55, hi: 75, buckets: 1000 }]);
   });
 });

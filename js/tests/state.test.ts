@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { decodeChunk } from "../state";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { AnyModel } from "@anywidget/types";
+import { decodeChunk, ModelState } from "../state";
+import { COMPACT, KERNEL_MS_FIELD } from "../wire";
+import { detailReply } from "./fake-detail";
 
 describe("decoding a window from the kernel", () => {
   it("adds the float64 origin to float32 offsets, honouring byteOffset", () => {
@@ -16,5 +19,66 @@ describe("decoding a window from the kernel", () => {
   it("refuses a channel count that does not match", () => {
     const x = new DataView(new Float32Array([0]).buffer);
     expect(() => decodeChunk(0, 1, 1, 0, ["float32", "float32"], 0, x, [x])).toThrow(/expected 2/);
+  });
+});
+
+/** A model whose kernel answers a detail request after `latency + bytes / bytesPerMs` ms. */
+function kernel(latency: number, bytesPerMs: number) {
+  const sent: Record<string, unknown>[] = [];
+  const traits: Record<string, unknown> = {
+    _meta: { span: 100 },
+    _overview: { x0: 0, x: new DataView(new Float32Array([0, 50, 50, 100]).buffer), ys: [new DataView(new Float32Array([0, 1, 1, 0]).buffer)], dtypes: ["float32"], bucket: 1000, dt: 50 },
+  };
+  let st: ModelState | null = null;
+  const model = {
+    get: (k: string) => traits[k],
+    send: (msg: Record<string, unknown>) => {
+      sent.push(msg);
+      const [header, buffers] = detailReply(msg, { [KERNEL_MS_FIELD]: 0 });
+      const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
+      setTimeout(() => st!.onMessage(header, buffers), latency + bytes / bytesPerMs);
+    },
+  } as unknown as AnyModel;
+  st = new ModelState(model);
+  return { st, sent };
+}
+
+describe("value levels of a slow link's requests", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("a slow link asks for COMPACT.levelsPerPx levels per device pixel of the chart's height", async () => {
+    const { st, sent } = kernel(50, 1250);
+    st.want(10, 20, 500, 301.5);
+    await vi.advanceTimersByTimeAsync(1000);
+    // The first replies, while the link is not known to be slow yet: no levels.
+    expect(sent.length).toBe(3);
+    expect(sent.some((m) => "levels" in m)).toBe(false);
+    expect(st.plan(500).slow).toBe(true);
+    st.want(60, 70, 500, 301.5); // a jump: asked for at once
+    expect(sent[3]).toMatchObject({ lo: 60, hi: 70, buckets: 500, compact: true, levels: Math.ceil(COMPACT.levelsPerPx * 301.5) });
+    expect(sent[3].levels).toBe(2412);
+    await vi.advanceTimersByTimeAsync(1000); // its neighbours, asked for with levels too
+    expect(sent.length).toBeGreaterThan(4);
+    expect(sent.slice(4).every((m) => m.levels === 2412)).toBe(true);
+    st.dispose();
+  });
+
+  it("without a known height, and on a fast link, no levels", async () => {
+    const slow = kernel(50, 1250);
+    slow.st.want(10, 20, 500);
+    await vi.advanceTimersByTimeAsync(1000);
+    slow.st.want(60, 70, 500);
+    expect(slow.sent.length).toBe(4);
+    expect(slow.sent.some((m) => "levels" in m)).toBe(false);
+    const fast = kernel(2, 100_000);
+    fast.st.want(10, 20, 500, 300);
+    await vi.advanceTimersByTimeAsync(200);
+    fast.st.want(60, 70, 500, 300);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(fast.sent.length).toBeGreaterThan(4);
+    expect(fast.sent.every((m) => !("levels" in m) && m.compact === true)).toBe(true);
+    slow.st.dispose();
+    fast.st.dispose();
   });
 });
