@@ -4,9 +4,53 @@
  * raw windows, a static page's tiles) and the compact one (compact.ts).
  */
 
-import { asTyped, type BufferLike, type Dtype } from "./buffers";
-import { decodeCompact, isCompact, type CompactHeader } from "./compact";
+import { asBytes, asTyped, type BufferLike, type Dtype, type NumArray } from "./buffers";
+import { decodeCompact, decodePacked, isCompact, type CodeSpec, type CompactHeader, type Decoded } from "./compact";
 import type { Chunk } from "./detail";
+import { COMPACT } from "./wire";
+
+/** The header of a raw window packed for a slow link (tsvideo_widget/rawcompact.py, layout "rawq"). */
+export interface RawPackedHeader {
+  x0: number;
+  points: number;
+  dtypes: Dtype[];
+  /** Seconds between evenly spaced samples (their times are then `x0 + j * period`), or null: float32 offsets. */
+  period: number | null;
+  /** Per channel how its packed codes decode, or null for exact values. */
+  codes: (CodeSpec | null)[];
+}
+
+/**
+ * The samples of a packed raw window: times `x0 + j * period` (the kernel's own
+ * arithmetic, which it checked) or from float32 offsets; values from packed codes
+ * (compact.ts decodePacked, `approx` half a step) or exact.
+ */
+export function decodeRawPacked(h: RawPackedHeader, buffers: BufferLike[]): Decoded {
+  if (buffers.length !== h.dtypes.length + 1) throw new Error(`expected ${h.dtypes.length + 1} buffers, got ${buffers.length}`);
+  const n = h.points;
+  const x = new Float64Array(n);
+  if (h.period !== null) {
+    for (let j = 0; j < n; j++) x[j] = h.x0 + j * h.period;
+  } else {
+    const off = asTyped(buffers[0], "float32");
+    if (off.length !== n) throw new Error(`${off.length} times, ${n} declared`);
+    for (let j = 0; j < n; j++) x[j] = h.x0 + off[j];
+  }
+  const ys: NumArray[] = [];
+  const approx: number[] = [];
+  h.codes.forEach((spec, c) => {
+    if (spec) {
+      ys.push(decodePacked(asBytes(buffers[c + 1]), spec, n));
+      approx.push(spec.step / 2);
+    } else {
+      const arr = asTyped(buffers[c + 1], h.dtypes[c]);
+      if (arr.length !== n) throw new Error(`channel ${c} has ${arr.length} values, ${n} declared`);
+      ys.push(arr);
+      approx.push(0);
+    }
+  });
+  return { x, ys, approx };
+}
 
 /**
  * Decode a packed window into a Chunk: times arrive as float32 offsets from
@@ -39,6 +83,10 @@ export function decodeReply(lo: number, hi: number, msg: Record<string, unknown>
   const dt = Number(msg.dt ?? 0);
   if (isCompact(msg)) {
     const { x, ys, approx } = decodeCompact(msg as unknown as CompactHeader, buffers);
+    return { lo, hi, bucket, dt, x, ys, approx };
+  }
+  if (msg.layout === COMPACT.rawLayout) {
+    const { x, ys, approx } = decodeRawPacked(msg as unknown as RawPackedHeader, buffers);
     return { lo, hi, bucket, dt, x, ys, approx };
   }
   return decodeChunk(lo, hi, bucket, dt, msg.dtypes as Dtype[], Number(msg.x0), buffers[0], buffers.slice(1));

@@ -51,6 +51,8 @@ export const ALIGN_METHODS: readonly string[] = spec.align.methods;
 export const COMPACT = {
   /** The `layout` a compact reply declares. */
   layout: spec.compact.layout,
+  /** The `layout` of a raw window packed for a slow link (implicit times, packed values). */
+  rawLayout: spec.compact.raw_layout,
   /** The int16 code of NaN. */
   nanCode: spec.compact.nan_code,
   /** Codes above a channel's minimum: 0..codeSpan (absolute codes are offset by codeSpan / 2). */

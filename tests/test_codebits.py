@@ -27,6 +27,7 @@ from tsvideo_widget.codebits import (
     unpack_bits,
 )
 from tsvideo_widget.compactwire import unpack
+from tsvideo_widget.wire import RAW_LAYOUT
 
 
 def frame(t: np.ndarray, **cols: np.ndarray) -> TimeSeriesVideo:
@@ -172,3 +173,38 @@ def test_levels_reach_the_kernel_from_the_browser_and_bad_ones_are_refused() -> 
         assert err is not None and "levels must be an integer of at least 2" in err, bad
     w._protocol.handle({**base, "id": 99}, [])
     assert got[-1][0]["error"] is None and all("bits" not in s for s in got[-1][0]["codes"])
+
+
+def test_a_raw_window_with_levels_is_packed_times_implicit_values_within_range_by_levels() -> None:
+    rng = np.random.default_rng(4)
+    n = 200_000
+    t = np.arange(n) / 1000.0
+    chans = {f"c{i}": np.cumsum(rng.normal(size=n)).astype(np.float32) for i in range(8)}
+    chans["c0"][50_300:50_400] = np.nan
+    w = frame(t, **chans)
+    size = lambda bufs: sum(memoryview(b).nbytes for b in bufs)  # noqa: E731
+    exact_h, exact_b = w.detail(50.0, 55.0, 1500, compact=True)
+    assert "layout" not in exact_h and exact_h["bucket"] == 1  # raw, exact: as before
+    header, bufs = w.detail(50.0, 55.0, 1500, compact=True, levels=2400)
+    assert header["layout"] == RAW_LAYOUT and header["period"] is not None
+    assert size(bufs) <= 0.3 * size(exact_b)
+    x, ys = unpack(header, bufs)
+    rows = np.arange(header["i0"], header["i1"])
+    assert np.abs(x - w.series.rel_at(rows)).max() <= header["period"] / 65536
+    for got, name in zip(ys, chans, strict=True):
+        want = chans[name][rows].astype(np.float64)
+        assert np.array_equal(np.isnan(got), np.isnan(want))
+        fin = ~np.isnan(want)
+        span = float(want[fin].max() - want[fin].min())
+        assert np.abs(got[fin] - want[fin]).max() <= span / 2400 * (1 + 1e-12)
+
+
+def test_a_raw_window_of_uneven_times_keeps_their_float32_offsets() -> None:
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.uniform(0, 100, 50_000))
+    w = frame(t, v=np.sin(t))
+    exact_x, _ = unpack(*w.detail(40.0, 41.0, 800, compact=True))
+    header, bufs = w.detail(40.0, 41.0, 800, compact=True, levels=500)
+    assert header["layout"] == RAW_LAYOUT and header["period"] is None
+    x, _ = unpack(header, bufs)
+    assert np.array_equal(x, exact_x)

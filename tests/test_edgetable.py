@@ -135,7 +135,9 @@ def test_the_table_is_found_again_mapped_and_belongs_to_the_time_axis(
     assert built == []
     table = again.pyramids[0].edges
     assert table is not None
-    assert all(mapping_of(np.asarray(a)) is not None for t in table.arrays.values() for a in t.values())
+    assert all(
+        mapping_of(np.asarray(a)) is not None for t in table.arrays.values() for a in t.values()
+    )
     # Another sample rate puts the edges on other rows: its own table, built now.
     other = TimeSeriesVideo(str(path), sample_rate=250.0)
     assert len(built) == len(chans)

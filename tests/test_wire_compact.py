@@ -26,7 +26,7 @@ from m4kit import direct
 
 from tsvideo_widget import TimeSeriesVideo
 from tsvideo_widget.compactwire import decode_values, encode_values, unpack
-from tsvideo_widget.wire import CODE_SPAN, COMPACT_LAYOUT, KERNEL_MS_FIELD, NAN_CODE
+from tsvideo_widget.wire import CODE_SPAN, COMPACT_LAYOUT, KERNEL_MS_FIELD, NAN_CODE, RAW_LAYOUT
 
 
 def ask(w: TimeSeriesVideo, msg: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
@@ -374,11 +374,29 @@ def compact_cases() -> list[dict[str, Any]]:
             50,
             2400,
         ),
+        (
+            "a raw window packed for a slow link: implicit times, NaN, an int16 channel",
+            frame(
+                even_t, walk=np.cumsum(rng.normal(size=n)), grid=steps, i16=flip.astype(np.int16)
+            ),
+            1.0,
+            1.3,
+            600,
+            800,
+        ),
+        (
+            "a raw window packed for a slow link: uneven times as float32 offsets",
+            frame(jitter, walk=np.cumsum(rng.normal(size=n))),
+            1.0,
+            1.6,
+            900,
+            500,
+        ),
     ]
     out = []
     for name, w, lo, hi, k, levels in cases:
         header, bufs = w.detail(lo, hi, k, compact=True, levels=levels)
-        assert header["layout"] == COMPACT_LAYOUT, name
+        assert header["layout"] == (RAW_LAYOUT if name.startswith("a raw") else COMPACT_LAYOUT)
         x, ys = unpack(header, bufs)
         out.append(
             {
@@ -397,14 +415,15 @@ def test_the_browser_decodes_the_shared_cases_like_unpack() -> None:
     ``python -c "import sys; sys.path[:0] = ['tests']; import test_wire_compact as t;
     t.write_cases()"``)."""
     cases = compact_cases()
-    assert {c["header"]["times"] for c in cases} == {"even", "frac"}
-    assert any(c["header"]["gappy"] for c in cases)
-    assert any(not c["header"]["dense"] for c in cases)
-    modes = {(s or {}).get("mode") for c in cases for s in c["header"]["codes"]}
+    raw = [c["header"] for c in cases if c["header"]["layout"] == RAW_LAYOUT]
+    assert [h["period"] is None for h in raw] == [False, True]
+    m4 = [c for c in cases if c["header"]["layout"] == COMPACT_LAYOUT]
+    assert {c["header"]["times"] for c in m4} == {"even", "frac"}
+    assert any(c["header"]["gappy"] for c in m4)
+    assert any(not c["header"]["dense"] for c in m4)
+    modes = {(s or {}).get("mode") for c in m4 for s in c["header"]["codes"]}
     assert modes == {"abs", "delta", None}
-    packed = {
-        (s["mode"], s["bits"]) for c in cases for s in c["header"]["codes"] if s and "bits" in s
-    }
+    packed = {(s["mode"], s["bits"]) for c in m4 for s in c["header"]["codes"] if s and "bits" in s}
     assert {m for m, _ in packed} == {"abs", "delta"} and {b for _, b in packed} > {1}
     assert json.loads(CASES_JSON.read_text()) == json.loads(json.dumps(cases))
 

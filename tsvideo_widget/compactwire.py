@@ -29,8 +29,10 @@ browser asks for). A pixel needs neither 24 bits of value nor a float per time:
   channel's codes in as few bits as a step of ``range / levels`` needs
   (:mod:`tsvideo_widget.codebits`; ``codes[i]["bits"]``, the buffer's dtype ``uint8``).
 
-Raw windows stay exact: raw samples are what the user zoomed in to read.
-:func:`unpack` decodes both layouts as the browser does (``js/compact.ts``).
+Raw windows stay exact (raw samples are what the user zoomed in to read), unless
+the request names ``levels`` (a slow link): then :mod:`tsvideo_widget.rawcompact`
+packs them (implicit even times, packed values). :func:`unpack` decodes every
+layout as the browser does (``js/compact.ts``, ``js/decode.ts``).
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ import numpy as np
 
 from .codebits import decode_packed, encode_packed
 from .decimate import Decimated
+from .rawcompact import pack_raw, unpack_raw
 from .transport import buffer, pack, window_header
-from .wire import CODE_SPAN, COMPACT_LAYOUT, FRAC_LEVELS, NAN_CODE
+from .wire import CODE_SPAN, COMPACT_LAYOUT, FRAC_LEVELS, NAN_CODE, RAW_LAYOUT
 
 HALF = CODE_SPAN // 2
 """Offset of absolute codes: code ``c`` means ``n = c + HALF`` steps above ``lo`` (32767)."""
@@ -255,7 +258,8 @@ def pack_compact(
     """JSON header and buffers of a window in the compact layout (module docstring).
 
     ``dec`` is ``decimate(series, ..., lo, hi, count)``; raw windows, and any whose
-    columns cannot be recovered, go in the exact layout (:func:`pack`). Buffer 0:
+    columns cannot be recovered, go in the exact layout (:func:`pack`), or raw ones, when
+    ``levels`` is given, packed (:func:`tsvideo_widget.rawcompact.pack_raw`). Buffer 0:
     the outer points' float32 offsets from ``x0``, then (``times == "frac"``) a bit
     per column ``k0 .. k0 + ncols - 1`` (1: holds samples; left out when ``dense``),
     a bit per non-empty column (1: seven points; left out when ``gappy`` is 0), and
@@ -267,7 +271,8 @@ def pack_compact(
     (``codes[i]`` None).
     """
     if not (dec.dt > 0 and dec.bucket > 1 and dec.x.shape[0]):
-        return pack(dec, dtypes)
+        # Raw samples: exact, unless a slow link named its chart's levels (rawcompact.py).
+        return pack(dec, dtypes) if levels is None else pack_raw(dec, dtypes, levels)
     cols = _structure(dec, series, lo, hi)
     if cols is None:
         return pack(dec, dtypes)
@@ -328,6 +333,8 @@ def pack_compact(
 def unpack(header: dict[str, Any], buffers: list[Any]) -> tuple[np.ndarray, list[np.ndarray]]:
     """Times (float64 relative seconds) and one float64 array per channel of a reply, in
     either layout, as the browser decodes it (the reference for the tests)."""
+    if header.get("layout") == RAW_LAYOUT:
+        return unpack_raw(header, buffers)
     if header.get("layout") != COMPACT_LAYOUT:
         x = header["x0"] + np.frombuffer(buffers[0], dtype="<f4").astype(np.float64)
         ys = [

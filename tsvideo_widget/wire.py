@@ -35,6 +35,9 @@ nearby windows share their columns, and the browser can ask for more columns of 
 COMPACT_LAYOUT: str = SPEC["compact"]["layout"]
 """The ``layout`` a compact (quantized) reply declares (str; see compactwire.pack_compact)."""
 
+RAW_LAYOUT: str = SPEC["compact"]["raw_layout"]
+"""The ``layout`` of a raw window packed for a slow link (str; see rawcompact.pack_raw)."""
+
 NAN_CODE: int = int(SPEC["compact"]["nan_code"])
 """The int16 code of NaN in a quantized channel (int)."""
 

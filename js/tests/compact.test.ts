@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AnyModel } from "@anywidget/types";
 import { fromBase64 } from "../buffers";
 import { decodeCompact, decodePacked, decodeValues, evenRow, isCompact, type CompactHeader } from "../compact";
+import { decodeRawPacked, type RawPackedHeader } from "../decode";
 import { decodeReply, ModelState, replyBytes } from "../state";
+import { COMPACT } from "../wire";
 import cases from "./compact-cases.json";
 
 /** The kernel's replies and what tsvideo_widget/transport.py `unpack` decodes them to (tests/test_wire_compact.py). */
@@ -34,7 +36,8 @@ describe("the compact layout, decoded as the kernel's own decoder does", () => {
   for (const c of CASES) {
     it(`${c.name}: the same times and values, bit for bit`, () => {
       const h = c.header;
-      expect(isCompact(h)).toBe(true);
+      // The M4 columns' layout, or (a slow link's raw windows) the packed raw one.
+      expect(isCompact(h) || h.layout === COMPACT.rawLayout).toBe(true);
       const buffers = c.buffers.map((b) => offsetView(fromBase64(b)));
       const chunk = decodeReply(Number(h.lo), Number(h.hi), h, buffers);
       expect(Array.from(chunk.x)).toEqual(c.x);
@@ -47,6 +50,15 @@ describe("the compact layout, decoded as the kernel's own decoder does", () => {
       for (let i = 1; i < chunk.x.length; i++) expect(chunk.x[i]).toBeGreaterThanOrEqual(chunk.x[i - 1]);
     });
   }
+
+  it("refuses packed raw windows whose buffers do not match the header", () => {
+    const c = CASES.find((k) => k.header.layout === COMPACT.rawLayout && k.header.period === null)!;
+    const h = c.header as unknown as RawPackedHeader;
+    const buffers = c.buffers.map(fromBase64);
+    expect(decodeRawPacked(h, buffers).x.length).toBe(h.points);
+    expect(() => decodeRawPacked({ ...h, points: h.points + 1 }, buffers)).toThrow(/times/);
+    expect(() => decodeRawPacked(h, buffers.slice(0, 1))).toThrow(/buffers/);
+  });
 
   it("refuses replies whose buffers do not match the header", () => {
     const c = CASES[0];

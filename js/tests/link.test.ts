@@ -1,9 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { AnyModel } from "@anywidget/types";
 import { FAST, IDLE_MS, LATENCY_SLOW_MS, LINK_SAMPLES, LinkMeter, linkPlan, MIN_EVIDENCE, PREFETCH_BUDGET_MS, STILL_MS, TRANSFER_SLOW_MS } from "../link";
-import { ModelState } from "../state";
 import { KERNEL_MS_FIELD } from "../wire";
-import { detailReply } from "./fake-detail";
+import { detailReply, rand, timedKernel } from "./fake-detail";
 
 describe("the link meter", () => {
   it("assumes a fast link until a reply is measured", () => {
@@ -61,16 +59,6 @@ describe("the link meter", () => {
   });
 });
 
-/** A seeded pseudo-random sequence in [0, 1) (mulberry32): the same "load" every run. */
-function rand(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Replies as the front end makes them on a link of `latency` ms and `bytesPerMs`: a window,
@@ -178,24 +166,7 @@ describe("the prefetch rule", () => {
  * ms (16 bytes per column), saying it spent `kernelMs` on it.
  */
 function slowKernel(latency: number, bytesPerMs: number, kernelMs = 0) {
-  const sent: Record<string, unknown>[] = [];
-  const traits: Record<string, unknown> = {
-    _meta: { span: 100 },
-    _overview: { x0: 0, x: new DataView(new Float32Array([0, 50, 50, 100]).buffer), ys: [new DataView(new Float32Array([0, 1, 1, 0]).buffer)], dtypes: ["float32"], bucket: 1000, dt: 50 },
-  };
-  let st: ModelState | null = null;
-  const model = {
-    get: (k: string) => traits[k],
-    send: (msg: Record<string, unknown>) => {
-      sent.push(msg);
-      const [header, buffers] = detailReply(msg, { [KERNEL_MS_FIELD]: kernelMs });
-      const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
-      const delay = kernelMs + latency + bytes / bytesPerMs;
-      setTimeout(() => st!.onMessage(header, buffers), delay);
-    },
-  } as unknown as AnyModel;
-  st = new ModelState(model);
-  return { st, sent };
+  return timedKernel((msg) => detailReply(msg, { [KERNEL_MS_FIELD]: kernelMs }), (bytes) => kernelMs + latency + bytes / bytesPerMs);
 }
 
 const windows = (sent: Record<string, unknown>[]) => sent.map((m) => [m.lo, m.hi, m.buckets]);

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { AnyModel } from "@anywidget/types";
-import { decodeChunk, ModelState } from "../state";
+import { decodeChunk } from "../state";
 import { COMPACT, KERNEL_MS_FIELD } from "../wire";
-import { detailReply } from "./fake-detail";
+import { detailReply, timedKernel } from "./fake-detail";
 
 describe("decoding a window from the kernel", () => {
   it("adds the float64 origin to float32 offsets, honouring byteOffset", () => {
@@ -24,23 +23,7 @@ describe("decoding a window from the kernel", () => {
 
 /** A model whose kernel answers a detail request after `latency + bytes / bytesPerMs` ms. */
 function kernel(latency: number, bytesPerMs: number) {
-  const sent: Record<string, unknown>[] = [];
-  const traits: Record<string, unknown> = {
-    _meta: { span: 100 },
-    _overview: { x0: 0, x: new DataView(new Float32Array([0, 50, 50, 100]).buffer), ys: [new DataView(new Float32Array([0, 1, 1, 0]).buffer)], dtypes: ["float32"], bucket: 1000, dt: 50 },
-  };
-  let st: ModelState | null = null;
-  const model = {
-    get: (k: string) => traits[k],
-    send: (msg: Record<string, unknown>) => {
-      sent.push(msg);
-      const [header, buffers] = detailReply(msg, { [KERNEL_MS_FIELD]: 0 });
-      const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
-      setTimeout(() => st!.onMessage(header, buffers), latency + bytes / bytesPerMs);
-    },
-  } as unknown as AnyModel;
-  st = new ModelState(model);
-  return { st, sent };
+  return timedKernel((msg) => detailReply(msg, { [KERNEL_MS_FIELD]: 0 }), (bytes) => latency + bytes / bytesPerMs);
 }
 
 describe("value levels of a slow link's requests", () => {

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { AnyModel } from "@anywidget/types";
 import type { Chunk } from "../detail";
 import { IDLE_MS } from "../link";
-import { ModelState } from "../state";
 import { bucketsFor, columnWidth, joinChunks, ladderWidth, MIN_PART_BUCKETS, missingRequests, partRequest } from "../stitch";
 import { KERNEL_MS_FIELD, MAX_DETAIL_BUCKETS } from "../wire";
+import { rand, timedKernel } from "./fake-detail";
 
 /** Relative seconds of the fake data; columns wholly inside GAP hold no samples. */
 const SPAN = 100;
@@ -58,16 +57,6 @@ function at(lo: number, hi: number, dt: number, channels = 2): Chunk {
 
 const plain = (c: Chunk | null) => c && { lo: c.lo, hi: c.hi, dt: c.dt, x: Array.from(c.x), ys: c.ys.map((y) => Array.from(y)) };
 
-/** A seeded pseudo-random sequence in [0, 1) (mulberry32). */
-function rand(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("joining chunks of the same columns", () => {
   it("gives, in either order, exactly the chunk one request over both would bring", () => {
@@ -282,23 +271,7 @@ function gridReply(msg: Record<string, unknown>, buckets = Number(msg.buckets)):
  * `answer` may change the buckets a request is answered with.
  */
 function gridKernel(latency: number, bytesPerMs: number, answer: (msg: Record<string, unknown>) => number = (m) => Number(m.buckets)) {
-  const sent: Record<string, unknown>[] = [];
-  const traits: Record<string, unknown> = {
-    _meta: { span: SPAN },
-    _overview: { x0: 0, x: new DataView(new Float32Array([0, 50, 50, 100]).buffer), ys: [new DataView(new Float32Array([0, 1, 1, 0]).buffer)], dtypes: ["float32"], bucket: 1000, dt: 50 },
-  };
-  let st: ModelState | null = null;
-  const model = {
-    get: (k: string) => traits[k],
-    send: (msg: Record<string, unknown>) => {
-      sent.push(msg);
-      const [header, buffers] = gridReply(msg, answer(msg));
-      const bytes = buffers.reduce((n, b) => n + b.byteLength, 0);
-      setTimeout(() => st!.onMessage(header, buffers), latency + bytes / bytesPerMs);
-    },
-  } as unknown as AnyModel;
-  st = new ModelState(model);
-  return { st, sent };
+  return timedKernel((msg) => gridReply(msg, answer(msg)), (bytes) => latency + bytes / bytesPerMs, SPAN);
 }
 
 const windows = (sent: Record<string, unknown>[]) => sent.map((m) => [m.lo, m.hi, m.buckets]);
