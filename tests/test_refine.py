@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tsvideo_widget import refine
 from tsvideo_widget.pyramid import BASE, FACTOR, Pyramid
 from tsvideo_widget.refine import Refinement, coarse, complete
 
@@ -91,6 +93,23 @@ def test_refinement_runs_beside_the_caller() -> None:
     release.set()
     assert r.wait(10)
     assert seen and seen[0] != threading.current_thread().name
+
+
+def test_refinement_waits_for_the_first_paint_unless_someone_waits_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The pass over every sample starts REFINE_AFTER_S later: the first windows come first.
+    monkeypatch.setattr(refine, "REFINE_AFTER_S", 0.5)
+    started: list[float] = []
+    t0 = time.perf_counter()
+    r = Refinement([coarse(np.zeros(5000, dtype=np.float32))], lambda ps: started.append(1))
+    assert r.done.wait(0.2) is False and started == []
+    assert r.done.wait(5) and time.perf_counter() - t0 >= 0.5 and started == [1]
+    # Whoever waits for it wants it now: wait() starts it at once.
+    monkeypatch.setattr(refine, "REFINE_AFTER_S", 60.0)
+    t0 = time.perf_counter()
+    r = Refinement([coarse(np.zeros(5000, dtype=np.float32))], lambda ps: started.append(2))
+    assert r.wait(5) and time.perf_counter() - t0 < 5 and started == [1, 2]
 
 
 def test_a_big_in_memory_series_paints_from_coarse_pyramids_then_complete_ones(

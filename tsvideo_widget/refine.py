@@ -9,7 +9,10 @@ once. Their points are the same: a window's extremes are exact from any level,
 only the raw samples read at each column edge grow from under 64 to under 256.
 
 A :class:`Refinement` then builds, on one background thread (the other core
-stays with the kernel), the ``BASE``-sample level under every channel's pyramid
+stays with the kernel), once :data:`REFINE_AFTER_S` have passed (the first
+paint's windows come first: run beside them, the pass over every sample made the
+whole-span overview of 1e8 x 8 float32 take 0.84 s instead of 0.2 s, and the
+constructor 1.2 s instead of 0.4 s), the ``BASE``-sample level under every channel's pyramid
 (:func:`complete`) and hands the completed list over in one assignment: a
 window's :class:`~tsvideo_widget.rangeplan.RangePlan` is shared by all
 channels, so they change base together. A completed pyramid is the one a
@@ -34,6 +37,10 @@ __all__ = ["COARSE_ABOVE", "Refinement", "coarse", "complete"]
 COARSE_ABOVE = 1 << 24
 """Samples in all (int) above which in-memory channels are painted from coarse
 pyramids first (16.8M: from about 0.1 s of building, where the difference shows)."""
+
+REFINE_AFTER_S = 1.0
+"""Seconds (float) a :class:`Refinement` waits before it starts: the constructor's
+overview and the browser's first window are served first, at full speed."""
 
 
 def coarse(
@@ -81,12 +88,14 @@ class Refinement:
         self.error: BaseException | None = None
         """What stopped the work (a MemoryError, say), or None. The coarse pyramids
         then stay: every window is still exact, only slower to read."""
+        self._go = threading.Event()
         self._thread = threading.Thread(
             target=self._run, name="tsvideo-widget pyramid refinement", daemon=True
         )
         self._thread.start()
 
     def _run(self) -> None:
+        self._go.wait(REFINE_AFTER_S)
         try:
             completed = [complete(p) for p in self._pyramids]
             self._hand_over(completed)
@@ -97,5 +106,7 @@ class Refinement:
             self.done.set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the work is over (True) or ``timeout`` seconds pass (False)."""
+        """Start the work now if it has not started (whoever waits wants it), and block
+        until it is over (True) or ``timeout`` seconds pass (False)."""
+        self._go.set()
         return self.done.wait(timeout)
