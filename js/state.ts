@@ -163,7 +163,11 @@ export class ModelState {
   private readonly wire: DetailWire;
   /** Bytes and round trips of the detail replies: how much the link allows (link.ts). */
   readonly link: LinkMeter;
-  /** Height of the detail chart in device pixels (0: not known), for a slow link's `levels`. */
+  /**
+   * Height in device pixels of the tallest detail chart this model's views have shown (0:
+   * not known), for a slow link's `levels`: the views share the cached chunks, so a chunk
+   * asked for by a short view must be fine enough for a tall one (and after a resize).
+   */
   private heightPx = 0;
   /** Pointers down on the charts of this model's views (see hold). */
   private holds = 0;
@@ -232,10 +236,11 @@ export class ModelState {
   /**
    * Ask for detail of window [lo, hi] drawn `px` pixels wide, unless the cache has it.
    * `heightPx`: the chart's height in device pixels, when known (a slow link's
-   * requests then ask for the value levels it can show: COMPACT.levelsPerPx a pixel).
+   * requests then ask for the value levels the tallest chart shown can show:
+   * COMPACT.levelsPerPx a pixel).
    */
   want(lo: number, hi: number, px: number, heightPx?: number): void {
-    if (heightPx !== undefined) this.heightPx = heightPx;
+    if (heightPx !== undefined && heightPx > this.heightPx) this.heightPx = heightPx;
     this.current = { lo, hi, px };
     const jumped = this.pacing.see(lo, hi);
     // A window the overview already shows raw needs nothing finer.

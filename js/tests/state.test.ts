@@ -47,6 +47,17 @@ describe("value levels of a slow link's requests", () => {
     st.dispose();
   });
 
+  it("two views of one model (or a resize) ask for the levels of the tallest chart shown", async () => {
+    const { st, sent } = kernel(50, 1250);
+    st.want(10, 20, 500, 600);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(st.plan(500).slow).toBe(true);
+    // A second, shorter view of the same model: the cached chunks serve both views.
+    st.want(60, 70, 500, 200);
+    expect(sent[3].levels).toBe(COMPACT.levelsPerPx * 600);
+    st.dispose();
+  });
+
   it("without a known height, and on a fast link, no levels", async () => {
     const slow = kernel(50, 1250);
     slow.st.want(10, 20, 500);
