@@ -38,8 +38,8 @@ MAX_PACKED_BITS = 15
 """Widest packed code (bits): a channel that needs more travels as int16 codes."""
 
 
-def _pow2_at_least(x: float) -> float:
-    """The smallest power of two >= ``x`` (``x`` > 0)."""
+def pow2_at_least(x: float) -> float:
+    """The smallest power of two >= ``x`` (``x`` > 0; 0.0 when it underflows)."""
     m, e = math.frexp(x)
     return math.ldexp(1.0, e - 1 if m == 0.5 else e)
 
@@ -89,7 +89,7 @@ def encode_packed(y: np.ndarray, levels: int) -> tuple[bytes, dict[str, Any]] | 
     span = hi - lo
     if not math.isfinite(span) or span / levels < 2.0**-1000:
         return None
-    step = _pow2_at_least(span / levels)
+    step = pow2_at_least(span / levels)
     n = np.rint((fin - lo) / step)
     if not np.isfinite(n).all() or n.max() >= 2.0**31:
         return None

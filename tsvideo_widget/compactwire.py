@@ -43,7 +43,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .codebits import decode_packed, encode_packed
+from .codebits import decode_packed, encode_packed, pow2_at_least
 from .decimate import Decimated
 from .rawcompact import pack_raw, unpack_raw
 from .transport import buffer, pack, window_header
@@ -65,12 +65,6 @@ class _Series(Protocol):
     def rel_at(self, idx: Any) -> Any: ...
 
     def indices_at_rel(self, rel: Any) -> np.ndarray: ...
-
-
-def _pow2_at_least(x: float) -> float:
-    """The smallest power of two >= ``x`` (``x`` > 0; 0.0 when it underflows)."""
-    m, e = math.frexp(x)
-    return math.ldexp(1.0, e - 1 if m == 0.5 else e)
 
 
 def _steps(fin: np.ndarray, lo: float, step: float, limit: int, delta: bool) -> np.ndarray | None:
@@ -108,7 +102,7 @@ def encode_values(y: np.ndarray) -> tuple[np.ndarray, dict[str, Any]] | None:
     span = hi - lo
     if not math.isfinite(span) or span / CODE_SPAN < 2.0**-1000:
         return None
-    step = _pow2_at_least(span / CODE_SPAN)
+    step = pow2_at_least(span / CODE_SPAN)
     n = _steps(fin, lo, step, CODE_SPAN, delta=False)
     while n is None:  # (v - lo) rounded up past the last code: one step coarser
         step *= 2
@@ -116,7 +110,7 @@ def encode_values(y: np.ndarray) -> tuple[np.ndarray, dict[str, Any]] | None:
     # Differences between neighbouring points are usually far below the range: coding
     # them allows a finer step (exact on finer grids), in the same two bytes.
     jump = float(np.abs(np.diff(fin)).max())
-    dstep = _pow2_at_least(jump / (HALF - 1)) if jump > 0 else 0.0
+    dstep = pow2_at_least(jump / (HALF - 1)) if jump > 0 else 0.0
     while 2.0**-1000 < dstep < step:
         dn = _steps(fin, lo, dstep, HALF, delta=True)
         if dn is not None:

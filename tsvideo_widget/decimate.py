@@ -48,6 +48,7 @@ __all__ = [
     "column_width",
     "columns",
     "decimate",
+    "ladder_width",
     "reduce_blocks",
 ]
 
@@ -62,6 +63,11 @@ LADDER = COLUMN_LADDER
 """Column widths are powers of ``2 ** (1 / LADDER)`` seconds: at most 19% finer than asked."""
 
 
+def ladder_width(m: int) -> float:
+    """Rung ``m`` of the column widths: ``2 ** (m / LADDER)`` seconds (float)."""
+    return float(2.0 ** (m / LADDER))
+
+
 def column_width(seconds: float, columns: int) -> float:
     """Seconds per column so that ``seconds`` give at least ``columns`` columns.
 
@@ -71,7 +77,7 @@ def column_width(seconds: float, columns: int) -> float:
     if not seconds > 0:
         return 0.0
     raw = seconds / max(1, columns)
-    return float(2.0 ** (math.floor(math.log2(raw) * LADDER) / LADDER))
+    return ladder_width(math.floor(math.log2(raw) * LADDER))
 
 
 @dataclass(frozen=True)

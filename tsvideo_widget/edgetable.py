@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from .decimate import ladder_width
 from .pyramid import BASE
 from .rangeplan import fills
 from .wire import COLUMN_LADDER
@@ -64,11 +65,6 @@ BATCH_BYTES = 32 << 20
 
 FORMAT = 2
 """Version of the stored layout (int)."""
-
-
-def _width(m: int) -> float:
-    """Rung ``m``'s column width (s), as decimate.column_width computes it."""
-    return float(2.0 ** (m / COLUMN_LADDER))
 
 
 @dataclass(frozen=True)
@@ -104,7 +100,7 @@ class EdgeTable:
         when the table does not hold them (another width, columns beyond the span, or a
         column too short for its head and tail to be the table's)."""
         m = round(math.log2(dt) * COLUMN_LADDER) if dt > 0 else None
-        if m is None or m not in self.arrays or _width(m) != dt or k0 < 0:
+        if m is None or m not in self.arrays or ladder_width(m) != dt or k0 < 0:
             return None
         t, count, b = self.arrays[m], int(starts.shape[0]), self.base
         if k0 + count + 1 > t["first"].shape[0]:
@@ -138,7 +134,7 @@ def _rungs(series: Any, min_samples: float) -> dict[int, np.ndarray]:
     m = math.ceil(math.log2(min_samples / per_second) * COLUMN_LADDER)
     out: dict[int, np.ndarray] = {}
     while True:
-        dt = _width(m)
+        dt = ladder_width(m)
         count = math.ceil(span / dt) + 1
         edges = np.arange(count + 1, dtype=np.float64) * dt
         out[m] = np.asarray(series.indices_at_rel(edges), dtype=np.int64)
